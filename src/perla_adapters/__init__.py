@@ -1,0 +1,1 @@
+"""Implementations of perla_core's ports: memory fakes, SQL, and the outside systems."""

@@ -1,0 +1,1 @@
+"""The shared kernel: errors, money, identifiers, time, events and validated value objects."""

@@ -1,0 +1,196 @@
+"""The transactional outbox.
+
+A command's state change and the events it raised commit together: the unit of work turns
+every event its aggregates collected into an :class:`OutboxMessage` in the same transaction.
+A relay (:func:`relay_outbox`, run by a worker on every scheduler tick) hands pending messages
+to the task queue; :func:`deliver_outbox_message` then runs each handler at most once per
+message, keyed by the outbox id. Delivery is at least once; handlers are idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+import attrs
+
+from perla_core.kernel.events import event_name
+from perla_core.kernel.ports import Clock, IdGenerator
+
+if TYPE_CHECKING:
+    from perla_core.uow import UnitOfWork
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    DISPATCHED = "dispatched"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class OutboxMessage:
+    """One event waiting to reach the handlers (and through them, other systems)."""
+
+    id: UUID
+    topic: str
+    aggregate_id: UUID
+    event: Any
+    created_at: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    available_at: datetime | None = None
+    last_error: str | None = None
+
+
+class OutboxRepository(Protocol):
+    """Outbox rows. Writes join the unit of work's transaction; nothing here commits."""
+
+    def add(self, messages: Iterable[OutboxMessage]) -> None: ...
+
+    def get(self, message_id: UUID) -> OutboxMessage: ...
+
+    def claim_pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Pending messages due at ``now``, oldest first, locked against other relays."""
+        ...
+
+    def mark(
+        self,
+        message_id: UUID,
+        status: OutboxStatus,
+        *,
+        attempts: int | None = None,
+        available_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None: ...
+
+    def for_aggregate(self, aggregate_id: UUID) -> list[OutboxMessage]:
+        """Every message about one aggregate, oldest first (its activity timeline)."""
+        ...
+
+    def count_by_status(self) -> Mapping[OutboxStatus, int]: ...
+
+
+class ProcessedMessages(Protocol):
+    """Which handler already processed which outbox message (the idempotency keys)."""
+
+    def seen(self, message_id: UUID, handler: str) -> bool: ...
+
+    def record(self, message_id: UUID, handler: str, at: datetime) -> None: ...
+
+
+class TaskQueue(Protocol):
+    """Work that is ready now. Messages carry ids and primitives only.
+
+    ``enqueue`` raises when the broker cannot take the message; callers keep their state so
+    the work is offered again later.
+    """
+
+    def enqueue(self, task: str, **kwargs: str | int) -> None: ...
+
+
+Handler = Callable[[Any, OutboxMessage], None]
+
+
+@attrs.frozen
+class HandlerRegistry:
+    """Which handlers run for which event topic. A handler has a stable name."""
+
+    handlers: Mapping[str, Sequence[tuple[str, Handler]]] = attrs.field(factory=dict)
+
+    def for_topic(self, topic: str) -> Sequence[tuple[str, Handler]]:
+        return self.handlers.get(topic, ())
+
+    def with_handler(self, topic: str, name: str, handler: Handler) -> HandlerRegistry:
+        merged = {k: list(v) for k, v in self.handlers.items()}
+        merged.setdefault(topic, []).append((name, handler))
+        return HandlerRegistry(merged)
+
+
+def messages_for(events: Iterable[Any], clock: Clock, ids: IdGenerator) -> list[OutboxMessage]:
+    now = clock.now()
+    return [
+        OutboxMessage(
+            id=ids.new_id(),
+            topic=event_name(e),
+            aggregate_id=e.aggregate_id,
+            event=e,
+            created_at=now,
+            available_at=now,
+        )
+        for e in events
+    ]
+
+
+DELIVER_TASK = "deliver_outbox_message"
+RELAY_TASK = "relay_outbox"
+
+
+def relay_outbox(uow: UnitOfWork, queue: TaskQueue, clock: Clock, limit: int = 100) -> int:
+    """Hand due outbox messages to the task queue; returns how many were handed over.
+
+    A message is marked dispatched only in the transaction that enqueued it: if the broker
+    refuses, nothing is marked and the next tick offers it again.
+    """
+    with uow:
+        messages = uow.outbox.claim_pending(clock.now(), limit)
+        for message in messages:
+            queue.enqueue(DELIVER_TASK, message_id=str(message.id))
+            uow.outbox.mark(message.id, OutboxStatus.DISPATCHED)
+        uow.commit()
+    return len(messages)
+
+
+MAX_ATTEMPTS = 8
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts, 3600))
+
+
+def deliver_outbox_message(
+    message_id: UUID, uow: UnitOfWork, handlers: HandlerRegistry, clock: Clock
+) -> list[str]:
+    """Run every handler of a message that has not run yet; returns the handlers run now.
+
+    Each handler's success is recorded with the message id in the same transaction as the
+    handler's own writes, so a redelivered message never runs a handler twice. A failing
+    handler puts the message back as pending with a growing delay (failed after
+    :data:`MAX_ATTEMPTS`), and the error is raised for the worker's own retry policy.
+    """
+    ran: list[str] = []
+    with uow:
+        message = uow.outbox.get(message_id)
+        if message.status is OutboxStatus.DONE:
+            return ran
+        for name, handler in handlers.for_topic(message.topic):
+            if uow.processed.seen(message.id, name):
+                continue
+            try:
+                handler(message.event, message)
+            except Exception as exc:
+                uow.rollback()
+                _record_failure(message, uow, clock, f"{name}: {type(exc).__name__}: {exc}")
+                raise
+            uow.processed.record(message.id, name, clock.now())
+            uow.commit()
+            ran.append(name)
+        uow.outbox.mark(message.id, OutboxStatus.DONE, attempts=message.attempts + 1)
+        uow.commit()
+    return ran
+
+
+def _record_failure(message: OutboxMessage, uow: UnitOfWork, clock: Clock, error: str) -> None:
+    attempts = message.attempts + 1
+    status = OutboxStatus.FAILED if attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+    uow.outbox.mark(
+        message.id,
+        status,
+        attempts=attempts,
+        available_at=clock.now() + retry_delay(attempts),
+        error=error[:2000],
+    )
+    uow.commit()
