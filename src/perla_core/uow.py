@@ -18,10 +18,17 @@ from perla_core.outbox import OutboxRepository, ProcessedMessages
 
 
 class UnitOfWork(Protocol):
-    clients: ClientRepository
-    api_keys: ApiKeyRepository
-    outbox: OutboxRepository
-    processed: ProcessedMessages
+    @property
+    def clients(self) -> ClientRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def processed(self) -> ProcessedMessages: ...
 
     def __enter__(self) -> Self: ...
 

@@ -1,0 +1,1 @@
+"""Thin entrypoints: the HTTP app, Dramatiq workers, the scheduler, the CLI and the container."""

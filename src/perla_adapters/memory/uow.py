@@ -124,14 +124,19 @@ class InMemoryClientRepository:
             rows = [c for c in self._current().values() if _matches(c, query)]
         rows.sort(key=lambda c: (c.created_at, c.id.int), reverse=True)
         start, stop = query.page.offset, query.page.offset + query.page.limit
-        return Page([_copy(c) for c in rows[start:stop]], len(rows), query.page.limit,
-                    query.page.offset)
+        return Page(
+            [_copy(c) for c in rows[start:stop]], len(rows), query.page.limit, query.page.offset
+        )
 
 
 def search_text(client: Client) -> str:
     """What a text query is matched against (the SQL adapter stores the same string)."""
-    parts = [client.trade_name, client.legal_name or "", client.email.value if client.email else "",
-             client.tax_id.number if client.tax_id else ""]
+    parts = [
+        client.trade_name,
+        client.legal_name or "",
+        client.email.value if client.email else "",
+        client.tax_id.number if client.tax_id else "",
+    ]
     return fold(" ".join(parts))
 
 
@@ -221,7 +226,8 @@ class InMemoryOutboxRepository:
     def claim_pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
         with self._store.lock:
             due = [
-                m for m in self._current().values()
+                m
+                for m in self._current().values()
                 if m.status is OutboxStatus.PENDING and (m.available_at or m.created_at) <= now
             ]
         due.sort(key=lambda m: (m.created_at, m.id.int))
@@ -311,14 +317,22 @@ class InMemoryUnitOfWork:
         events = drain_events(self.clients.seen)
         self.outbox.add(messages_for(events, self._clock, self._ids))
         with self.store.lock:
-            backup = (dict(self.store.clients), dict(self.store.api_keys),
-                      dict(self.store.outbox), dict(self.store.processed))
+            backup = (
+                dict(self.store.clients),
+                dict(self.store.api_keys),
+                dict(self.store.outbox),
+                dict(self.store.processed),
+            )
             try:
                 for op in self._staged.ops:
                     op(self.store)
             except BaseException:
-                (self.store.clients, self.store.api_keys,
-                 self.store.outbox, self.store.processed) = backup
+                (
+                    self.store.clients,
+                    self.store.api_keys,
+                    self.store.outbox,
+                    self.store.processed,
+                ) = backup
                 self._begin()
                 raise
         self._begin()

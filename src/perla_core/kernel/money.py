@@ -33,7 +33,9 @@ def _currency(value: object) -> str:
 
 def _amount(value: object) -> Decimal:
     if isinstance(value, float):
-        raise InvalidValue("money amounts must not be floats; pass a str or Decimal", field="amount")
+        raise InvalidValue(
+            "money amounts must not be floats; pass a str or Decimal", field="amount"
+        )
     if isinstance(value, bool):
         raise InvalidValue("money amounts must be numbers", field="amount")
     try:

@@ -78,16 +78,16 @@ class UpdateDetails:
     expected_version: int | None = None
     trade_name: str | Keep = KEEP
     country: str | Keep = KEEP
-    legal_name: str | None | Keep = KEEP
-    tax_id: str | None | Keep = KEEP
-    email: str | None | Keep = KEEP
-    phone: str | None | Keep = KEEP
-    website: str | None | Keep = KEEP
-    business_type: str | None | Keep = KEEP
+    legal_name: str | Keep | None = KEEP
+    tax_id: str | Keep | None = KEEP
+    email: str | Keep | None = KEEP
+    phone: str | Keep | None = KEEP
+    website: str | Keep | None = KEEP
+    business_type: str | Keep | None = KEEP
     markets: Sequence[str] | Keep = KEEP
-    source: str | None | Keep = KEEP
-    sales_owner: str | None | Keep = KEEP
-    notes: str | None | Keep = KEEP
+    source: str | Keep | None = KEEP
+    sales_owner: str | Keep | None = KEEP
+    notes: str | Keep | None = KEEP
     addresses: Sequence[AddressInput] | Keep = KEEP
     contacts: Sequence[ContactInput] | Keep = KEEP
 
@@ -158,11 +158,13 @@ def _enum(value: object, enum: type[Enum], field: str) -> Any:
     try:
         return enum(value)
     except ValueError:
-        allowed = ", ".join(str(m.value) for m in enum)  # type: ignore[var-annotated]
+        allowed = ", ".join(str(m.value) for m in enum)
         raise InvalidValue(f"{value!r} is not one of: {allowed}", field=field) from None
 
 
-def parse_details(raw: Mapping[str, Any], *, country_hint: str | None = None) -> dict[str, Any]:
+def parse_details(  # noqa: PLR0912 - one branch per field reads as the field list
+    raw: Mapping[str, Any], *, country_hint: str | None = None
+) -> dict[str, Any]:
     """Validate raw record fields into value objects; every bad field is reported together."""
     errors: list[InvalidValue] = []
     out: dict[str, Any] = {}
@@ -179,39 +181,52 @@ def parse_details(raw: Mapping[str, Any], *, country_hint: str | None = None) ->
         attempt("country", lambda: country_code(raw["country"]))
     country = out.get("country") or country_hint
     simple = {
-        "trade_name": 200, "legal_name": 200, "website": 300, "source": 100,
-        "sales_owner": 100, "notes": 5000,
+        "trade_name": 200,
+        "legal_name": 200,
+        "website": 300,
+        "source": 100,
+        "sales_owner": 100,
+        "notes": 5000,
     }
     for field, max_len in simple.items():
         if field in raw:
-            attempt(field, lambda f=field, m=max_len: _text(
-                raw[f], f, m, required=f == "trade_name"))
+            attempt(
+                field, lambda f=field, m=max_len: _text(raw[f], f, m, required=f == "trade_name")
+            )
     if "tax_id" in raw:
-        attempt("tax_id", lambda: None if raw["tax_id"] in (None, "") else _tax(raw["tax_id"],
-                                                                                  country))
+        attempt(
+            "tax_id", lambda: None if raw["tax_id"] in (None, "") else _tax(raw["tax_id"], country)
+        )
     if "email" in raw:
         attempt("email", lambda: None if raw["email"] in (None, "") else Email.parse(raw["email"]))
     if "phone" in raw:
-        attempt("phone", lambda: None if raw["phone"] in (None, "") else Phone.parse(
-            raw["phone"], default_region=country))
+        attempt(
+            "phone",
+            lambda: (
+                None
+                if raw["phone"] in (None, "")
+                else Phone.parse(raw["phone"], default_region=country)
+            ),
+        )
     if "business_type" in raw:
-        attempt("business_type", lambda: _enum(raw["business_type"], BusinessType,
-                                               "business_type"))
+        attempt("business_type", lambda: _enum(raw["business_type"], BusinessType, "business_type"))
     if "markets" in raw:
-        attempt("markets", lambda: tuple(dict.fromkeys(
-            country_code(m, field="markets") for m in raw["markets"])))
+        attempt(
+            "markets",
+            lambda: tuple(dict.fromkeys(country_code(m, field="markets") for m in raw["markets"])),
+        )
     if "addresses" in raw:
         for i, a in enumerate(raw["addresses"]):
             attempt(f"addresses[{i}]", lambda a=a: _address(a))
         if not any(e.field and e.field.startswith("addresses") for e in errors):
-            out["addresses"] = tuple(out.pop(f"addresses[{i}]") for i in range(len(
-                raw["addresses"])))
+            out["addresses"] = tuple(
+                out.pop(f"addresses[{i}]") for i in range(len(raw["addresses"]))
+            )
     if "contacts" in raw:
         for i, c in enumerate(raw["contacts"]):
             attempt(f"contacts[{i}]", lambda c=c: _contact(c, country))
         if not any(e.field and e.field.startswith("contacts") for e in errors):
-            out["contacts"] = tuple(out.pop(f"contacts[{i}]") for i in range(len(
-                raw["contacts"])))
+            out["contacts"] = tuple(out.pop(f"contacts[{i}]") for i in range(len(raw["contacts"])))
     if errors:
         raise InvalidInput(errors)
     return out

@@ -27,7 +27,6 @@ from perla_core.onboarding.events import (
     LeadStatusChanged,
 )
 
-
 S = TypeVar("S", bound=StrEnum)
 
 
@@ -105,16 +104,14 @@ CLIENT_TRANSITIONS: dict[str, dict[ClientStatus, ClientStatus]] = {
     "start_onboarding": {ClientStatus.VALIDATED: ClientStatus.ONBOARDING},
     "go_live": {ClientStatus.ONBOARDING: ClientStatus.LIVE},
     "mark_dormant": {ClientStatus.LIVE: ClientStatus.DORMANT},
-    "reactivate": {ClientStatus.DORMANT: ClientStatus.LIVE, ClientStatus.CHURNED: ClientStatus.LIVE},
-    "churn": {
-        s: ClientStatus.CHURNED
-        for s in (
-            ClientStatus.VALIDATED,
-            ClientStatus.ONBOARDING,
-            ClientStatus.LIVE,
-            ClientStatus.DORMANT,
-        )
+    "reactivate": {
+        ClientStatus.DORMANT: ClientStatus.LIVE,
+        ClientStatus.CHURNED: ClientStatus.LIVE,
     },
+    "churn": dict.fromkeys(
+        (ClientStatus.VALIDATED, ClientStatus.ONBOARDING, ClientStatus.LIVE, ClientStatus.DORMANT),
+        ClientStatus.CHURNED,
+    ),
 }
 
 # What Dome needs to register a customer: conversion is refused without it.
@@ -204,12 +201,19 @@ class Client:
 
     @classmethod
     def register_lead(
-        cls, *, client_id: UUID, trade_name: str, country: str, now: datetime, actor: str,
+        cls,
+        *,
+        client_id: UUID,
+        trade_name: str,
+        country: str,
+        now: datetime,
+        actor: str,
         **details: Any,
     ) -> Client:
         """A new lead, as the commercial first records it."""
-        lead = cls(id=client_id, trade_name=trade_name, country=country, created_at=now,
-                   updated_at=now)
+        lead = cls(
+            id=client_id, trade_name=trade_name, country=country, created_at=now, updated_at=now
+        )
         lead._apply(details)
         lead._check_record()
         lead.events.append(LeadRegistered(client_id, now, actor, trade_name, country))
@@ -254,12 +258,14 @@ class Client:
         """Apply validated changes; records which fields changed (not their values)."""
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
-            raise InvalidValue(f"not an editable field: {sorted(unknown)[0]}",
-                               field=sorted(unknown)[0])
+            raise InvalidValue(
+                f"not an editable field: {sorted(unknown)[0]}", field=sorted(unknown)[0]
+            )
         if self.phase is Phase.CLIENT and "tax_id" in changes and changes["tax_id"] is None:
             raise InvalidValue("a client's tax id cannot be removed", field="tax_id")
-        changed = tuple(f for f in EDITABLE_FIELDS if f in changes
-                        and changes[f] != getattr(self, f))
+        changed = tuple(
+            f for f in EDITABLE_FIELDS if f in changes and changes[f] != getattr(self, f)
+        )
         if not changed:
             return
         before = {f: getattr(self, f) for f in changed}
@@ -282,8 +288,9 @@ class Client:
         if not self.trade_name.strip():
             raise InvalidValue("a trade name is required", field="trade_name")
         if self.email is None and self.phone is None and not self.contacts:
-            raise InvalidValue("give at least an e-mail, a phone or a contact person",
-                               field="email")
+            raise InvalidValue(
+                "give at least an e-mail, a phone or a contact person", field="email"
+            )
         if self.tax_id is not None and self.tax_id.country != self.country:
             raise InvalidValue(
                 f"the tax id is {self.tax_id.country}'s but the party is in {self.country}",
@@ -291,8 +298,9 @@ class Client:
             )
         for flag in ("default_billing", "default_shipping"):
             if sum(1 for a in self.addresses if getattr(a, flag)) > 1:
-                raise InvalidValue(f"only one address can be the {flag.replace('_', ' ')}",
-                                   field="addresses")
+                raise InvalidValue(
+                    f"only one address can be the {flag.replace('_', ' ')}", field="addresses"
+                )
 
     # --- lead lifecycle -----------------------------------------------------------------
 
@@ -340,8 +348,9 @@ class Client:
     def advance(self, action: str, *, now: datetime, actor: str, reason: str | None = None) -> None:
         """Take a client lifecycle step named in :data:`CLIENT_TRANSITIONS`."""
         if self.client_status is None:
-            raise IllegalTransition("lead", self.lead_status.value, action,
-                                    allowed=self.allowed_actions())
+            raise IllegalTransition(
+                "lead", self.lead_status.value, action, allowed=self.allowed_actions()
+            )
         target = self._require_transition(self.client_status, CLIENT_TRANSITIONS, action, "client")
         before = self.client_status
         self.client_status = target
@@ -357,8 +366,9 @@ class Client:
         before = self.lead_status
         self.lead_status = target
         self.updated_at = now
-        self.events.append(LeadStatusChanged(self.id, now, actor, before.value, target.value,
-                                             reason))
+        self.events.append(
+            LeadStatusChanged(self.id, now, actor, before.value, target.value, reason)
+        )
 
     def _require_transition(
         self, current: S, table: Mapping[str, Mapping[S, S]], action: str, kind: str
@@ -371,5 +381,3 @@ class Client:
         if target is None:
             raise IllegalTransition(kind, current.value, action, allowed=self.allowed_actions())
         return target
-
-

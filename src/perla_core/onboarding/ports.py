@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Protocol
 from uuid import UUID
 
@@ -24,7 +25,7 @@ class ClientQuery:
     client_status: ClientStatus | None = None
     country: str | None = None
     text: str | None = None
-    page: PageRequest = PageRequest()
+    page: PageRequest = attrs.field(factory=PageRequest)
 
 
 class ClientRepository(Protocol):
@@ -48,6 +49,6 @@ class ClientRepository(Protocol):
     def list(self, query: ClientQuery) -> Page[Client]: ...
 
     @property
-    def seen(self) -> list[Client]:
+    def seen(self) -> builtins.list[Client]:
         """Aggregates added or read in this unit of work (their events go to the outbox)."""
         ...

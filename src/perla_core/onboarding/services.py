@@ -43,8 +43,12 @@ def register_lead(
         if details.get("tax_id") is not None:
             _refuse_duplicate_tax_id(uow, details["tax_id"], None)
         lead = Client.register_lead(
-            client_id=ids.new_id(), trade_name=trade_name, country=country, now=clock.now(),
-            actor=actor.name, **details,
+            client_id=ids.new_id(),
+            trade_name=trade_name,
+            country=country,
+            now=clock.now(),
+            actor=actor.name,
+            **details,
         )
         uow.clients.add(lead)
         uow.commit()
@@ -58,10 +62,15 @@ def update_details(command: UpdateDetails, uow: UnitOfWork, clock: Clock, actor:
     with uow:
         client = _load(uow, command.client_id, command.expected_version)
         changes = parse_details(raw, country_hint=client.country)
-        if "country" in changes and "tax_id" not in changes and client.tax_id is not None \
-                and changes["country"] != client.country:
-            raise InvalidValue("changing the country needs the tax id of the new country",
-                               field="tax_id")
+        if (
+            "country" in changes
+            and "tax_id" not in changes
+            and client.tax_id is not None
+            and changes["country"] != client.country
+        ):
+            raise InvalidValue(
+                "changing the country needs the tax id of the new country", field="tax_id"
+            )
         if changes.get("tax_id") is not None:
             _refuse_duplicate_tax_id(uow, changes["tax_id"], client.id)
         client.change_details(changes, now=clock.now(), actor=actor.name)
@@ -107,8 +116,9 @@ def advance_client(command: AdvanceClient, uow: UnitOfWork, clock: Clock, actor:
     actor.require(Permission.WRITE_COMMERCIAL)
     if command.action not in CLIENT_TRANSITIONS:
         allowed = ", ".join(CLIENT_TRANSITIONS)
-        raise InvalidValue(f"{command.action!r} is not a client action (one of: {allowed})",
-                           field="action")
+        raise InvalidValue(
+            f"{command.action!r} is not a client action (one of: {allowed})", field="action"
+        )
     with uow:
         client = _load(uow, command.client_id, command.expected_version)
         client.advance(command.action, now=clock.now(), actor=actor.name, reason=command.reason)

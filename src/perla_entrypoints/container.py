@@ -1,0 +1,152 @@
+"""The composition root: the one place that chooses adapters.
+
+``build_container()`` reads :class:`Settings` (``PERLA_*`` variables, an optional TOML file)
+and returns a :class:`Container`; nothing is built until a provider is first called. Tests and
+users swap any adapter with ``container.<provider>.override(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import attrs
+from dependency_injector import containers, providers
+
+from perla_adapters.dramatiq import DramatiqTaskQueue, make_broker
+from perla_adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from perla_adapters.system import SystemClock, TokenSecrets, Uuid7Ids
+from perla_core.kernel.ports import Clock, IdGenerator
+from perla_core.outbox import HandlerRegistry
+from perla_core.uow import UnitOfWork
+from perla_entrypoints.settings import Settings
+
+MEMORY_URL = "memory://"
+
+
+class Storage(Protocol):
+    """Where the units of work come from, and the database's health."""
+
+    def unit_of_work(self) -> UnitOfWork: ...
+
+    def migrate(self) -> None: ...
+
+    def ready(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryStorage:
+    """Everything in this process's memory: for tests and throw-away runs."""
+
+    def __init__(self, clock: Clock, ids: IdGenerator) -> None:
+        self.store = InMemoryStore()
+        self._clock = clock
+        self._ids = ids
+
+    def unit_of_work(self) -> UnitOfWork:
+        return InMemoryUnitOfWork(self.store, self._clock, self._ids)
+
+    def migrate(self) -> None:
+        return None
+
+    def ready(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        return None
+
+
+class SqlStorage:
+    """SQLite or PostgreSQL through SQLAlchemy; the schema comes from alembic migrations."""
+
+    def __init__(self, url: str, pool_size: int, clock: Clock, ids: IdGenerator) -> None:
+        from perla_adapters.sql import create_engine_for  # noqa: PLC0415
+
+        self.url = url
+        self.engine = create_engine_for(url, pool_size=pool_size)
+        self._clock = clock
+        self._ids = ids
+
+    def unit_of_work(self) -> UnitOfWork:
+        from perla_adapters.sql import SqlAlchemyUnitOfWork  # noqa: PLC0415
+
+        return SqlAlchemyUnitOfWork(self.engine, self._clock, self._ids)
+
+    def migrate(self) -> None:
+        from perla_adapters.sql import migrate  # noqa: PLC0415
+
+        migrate(self.engine)
+
+    def ready(self) -> bool:
+        from perla_adapters.sql import database_ready  # noqa: PLC0415
+
+        return database_ready(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def make_storage(url: str, pool_size: int, clock: Clock, ids: IdGenerator) -> Storage:
+    if url == MEMORY_URL:
+        return MemoryStorage(clock, ids)
+    return SqlStorage(url, int(pool_size), clock, ids)
+
+
+class Container(containers.DeclarativeContainer):
+    """perla's providers. ``config`` holds the :class:`Settings` fields by name."""
+
+    config = providers.Configuration()
+    settings = providers.Dependency(instance_of=Settings)
+
+    # time, identifiers, secrets
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid7Ids)
+    secrets = providers.Singleton(TokenSecrets)
+
+    # storage: one engine (or in-memory store) per process, a fresh unit of work per use case
+    storage = providers.Singleton(
+        make_storage,
+        url=config.effective_database_url,
+        pool_size=config.db_pool_size,
+        clock=clock,
+        ids=ids,
+    )
+    uow = providers.Factory(lambda storage: storage.unit_of_work(), storage)
+
+    # work that is ready now
+    broker = providers.Singleton(
+        make_broker, redis_url=config.redis_url, namespace=config.redis_namespace
+    )
+    task_queue = providers.Singleton(DramatiqTaskQueue, broker)
+
+    # outbox handlers by topic (later issues register theirs here)
+    handlers = providers.Singleton(HandlerRegistry)
+
+
+def build_container(settings: Settings | None = None, **overrides: Any) -> Container:
+    """A container for ``settings`` (default: read from the environment).
+
+    ``overrides`` are settings fields, e.g. ``build_container(database_url="memory://")``.
+    """
+    resolved = settings or Settings.from_env(**overrides)
+    if settings is not None and overrides:
+        resolved = attrs.evolve(settings, **overrides)
+    container = Container()
+    values = {f.name: getattr(resolved, f.name) for f in attrs.fields(Settings)}
+    values["effective_database_url"] = resolved.effective_database_url
+    values["data_dir"] = str(resolved.data_dir)
+    container.config.from_dict(values)
+    container.settings.override(providers.Object(resolved))
+    return container
+
+
+def settings_of(container: Container) -> Settings:
+    settings: Settings = container.settings()
+    return settings
+
+
+def uow_factory(container: Container) -> Callable[[], UnitOfWork]:
+    """A zero-argument callable giving a fresh unit of work (for workers and the HTTP app)."""
+    provider = container.uow
+    return lambda: provider()  # noqa: PLW0108 - keeps overrides made later effective

@@ -1,0 +1,358 @@
+"""``perla demo``: a fresh data folder, realistic sample data and a short scenario run through
+the real services and adapters (SQLite, the outbox, the in-process Dramatiq broker and worker),
+printed as a readable summary. Later capabilities add their scenarios here.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from uuid import UUID
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from stdnum.es import cif as es_cif
+
+from perla_core.access.model import Actor, Role
+from perla_core.kernel.errors import PerlaError
+from perla_core.kernel.pagination import PageRequest
+from perla_core.onboarding import services
+from perla_core.onboarding.commands import (
+    AddressInput,
+    AdvanceClient,
+    AdvanceLead,
+    ContactInput,
+    ConvertLead,
+    RegisterLead,
+    UpdateDetails,
+)
+from perla_core.onboarding.model import Phase
+from perla_core.onboarding.ports import ClientQuery
+from perla_core.outbox import OutboxStatus
+from perla_entrypoints.container import Container, build_container
+from perla_entrypoints.workers import register_actors, start_worker
+
+AGENCIES = [
+    (
+        "Viajes Ñandú",
+        "Viajes Ñandú Turismo S.L.",
+        "Madrid",
+        "28013",
+        "Calle Mayor 41",
+        "+34 914 29 38 10",
+    ),
+    (
+        "Azahar Travel",
+        "Azahar Travel Group S.L.",
+        "Valencia",
+        "46002",
+        "Carrer de Colón 22",
+        "+34 963 51 44 02",
+    ),
+    (
+        "Rutas del Norte",
+        "Rutas del Norte Viajes S.A.",
+        "Bilbao",
+        "48001",
+        "Gran Vía de Don Diego López de Haro 9",
+        "+34 944 23 61 77",
+    ),
+    (
+        "Mediterrània Tours",
+        "Mediterrània Tours Barcelona S.L.",
+        "Barcelona",
+        "08010",
+        "Passeig de Gràcia 55",
+        "+34 934 87 20 15",
+    ),
+    (
+        "Giralda Viajes",
+        "Giralda Viajes y Congresos S.L.",
+        "Sevilla",
+        "41004",
+        "Avenida de la Constitución 18",
+        "+34 954 22 71 30",
+    ),
+    (
+        "Alhambra DMC",
+        "Alhambra Destination Management S.L.",
+        "Granada",
+        "18009",
+        "Calle Reyes Católicos 12",
+        "+34 958 22 59 41",
+    ),
+    (
+        "Costa Brava Incoming",
+        "Costa Brava Incoming S.L.",
+        "Girona",
+        "17004",
+        "Plaça de la Independència 6",
+        "+34 972 20 93 18",
+    ),
+    (
+        "Islas Afortunadas Viajes",
+        "Islas Afortunadas Viajes S.L.",
+        "Las Palmas de Gran Canaria",
+        "35002",
+        "Calle Triana 74",
+        "+34 928 36 10 55",
+    ),
+]
+PEOPLE = [
+    "Lucía Fernández",
+    "Javier Morales",
+    "Marta Iglesias",
+    "Carlos Ruiz",
+    "Nerea Etxeberria",
+    "Pablo Navarro",
+    "Ainhoa Goikoetxea",
+    "Sergio Castillo",
+]
+STAGES = [
+    "new",
+    "contacted",
+    "meeting_held",
+    "benchmark_access",
+    "contacted",
+    "lost",
+    "new",
+    "meeting_held",
+]
+
+
+def spanish_cif(rng: random.Random) -> str:
+    """A real-format CIF of a limited company (B + 7 digits + check digit)."""
+    body = f"B{rng.randrange(10**6, 10**7):07d}"
+    return body + es_cif.calc_check_digits(body)[0]
+
+
+def run_demo(data_dir: Path, console: Console | None = None, seed: int = 7) -> dict[str, object]:
+    """Run the demo in ``data_dir`` (it must not exist yet); returns the figures it printed."""
+    out = console or Console()
+    data_dir.mkdir(parents=True, exist_ok=False)
+    container = build_container(
+        data_dir=data_dir, database_url=None, redis_url=None, log_level="WARNING"
+    )
+    container.storage().migrate()
+    register_actors(container)
+    worker = start_worker(container, threads=2)
+    try:
+        return _scenario(container, out, random.Random(seed))  # noqa: S311 - sample data, not secrets
+    finally:
+        worker.stop()
+        container.storage().close()
+
+
+def _scenario(container: Container, out: Console, rng: random.Random) -> dict[str, object]:
+    clock, ids, uow = container.clock(), container.ids(), container.uow
+    ana = Actor("ana.garcia@perlatours.com", Role.AGENT)
+    out.print(
+        Panel.fit(
+            "[bold]perla demo[/] · PerlaHub onboarding: from lead to client",
+            subtitle=f"data in {settings_dir(container)}",
+        )
+    )
+
+    # 1. Seed the commercial pipeline.
+    lead_ids: list[UUID] = []
+    for (trade, _legal, _city, _postal, _street, phone), person, stage in zip(
+        AGENCIES, PEOPLE, STAGES, strict=True
+    ):
+        lead_id = services.register_lead(
+            RegisterLead(
+                trade_name=trade,
+                country="ES",
+                phone=phone,
+                email=f"comercial@{_slug(trade)}.es",
+                business_type="travel_agency",
+                markets=["ES", "PT"],
+                source="feria FITUR",
+                sales_owner="ana.garcia@perlatours.com",
+                contacts=[
+                    ContactInput(
+                        role="commercial",
+                        name=person,
+                        title="Sr." if person.split()[0].endswith("o") else "Sra.",
+                        email=f"{_slug(person)}@{_slug(trade)}.es",
+                    )
+                ],
+            ),
+            uow(),
+            clock,
+            ids,
+            ana,
+        )
+        lead_ids.append(lead_id)
+        _walk_to(stage, lead_id, container, ana)
+
+    # 2. The scenario: Viajes Ñandú asked for benchmark access and now wants to work with us.
+    nandu = lead_ids[0]
+    step = _stepper(out)
+    step("Register the lead 'Viajes Ñandú' (feria FITUR)", lambda: None)
+    step(
+        "Mark it contacted, record the meeting",
+        lambda: [
+            services.advance_lead(AdvanceLead(nandu, a), uow(), clock, ana)
+            for a in ("mark_contacted", "record_meeting")
+        ],
+    )
+    step(
+        "Grant benchmark access to compare prices",
+        lambda: services.advance_lead(
+            AdvanceLead(nandu, "grant_benchmark_access"), uow(), clock, ana
+        ),
+    )
+    step(
+        "Try to convert it before its record is complete",
+        lambda: services.convert_lead(ConvertLead(nandu), uow(), clock, ana),
+        expect_error=True,
+    )
+    legal, city, postal, street = AGENCIES[0][1], AGENCIES[0][2], AGENCIES[0][3], AGENCIES[0][4]
+    cif = spanish_cif(rng)
+    step(
+        f"Complete the record: legal name, CIF {cif}, billing address",
+        lambda: services.update_details(
+            UpdateDetails(
+                nandu,
+                legal_name=legal,
+                tax_id=cif,
+                addresses=[
+                    AddressInput(street, city, postal, "ES", label="sede", default_billing=True)
+                ],
+            ),
+            uow(),
+            clock,
+            ana,
+        ),
+    )
+    step(
+        "Try to edit it with a stale version (someone else saved first)",
+        lambda: services.update_details(
+            UpdateDetails(nandu, expected_version=1, notes="x"), uow(), clock, ana
+        ),
+        expect_error=True,
+    )
+    step(
+        "Convert the lead into a client",
+        lambda: services.convert_lead(ConvertLead(nandu), uow(), clock, ana),
+    )
+    step(
+        "Try to go live straight away",
+        lambda: services.advance_client(AdvanceClient(nandu, "go_live"), uow(), clock, ana),
+        expect_error=True,
+    )
+
+    # 3. Let the outbox relay hand the events to the worker.
+    from perla_entrypoints.scheduler import tick  # noqa: PLC0415
+
+    tick(container)
+    container.broker().join("perla", timeout=10_000)
+    with uow() as u:
+        outbox = u.outbox.count_by_status()
+
+    # 4. Summary.
+    client = services.get_client(nandu, uow(), ana)
+    table = Table(title="Pipeline", show_lines=False)
+    for col in ("trade name", "phase", "status", "tax id", "city"):
+        table.add_column(col)
+    page = services.list_clients(ClientQuery(page=PageRequest(limit=50)), uow(), ana)
+    for party in sorted(page.items, key=lambda c: c.trade_name):
+        billing = party.billing_address
+        table.add_row(
+            party.trade_name,
+            party.phase.value,
+            party.status,
+            party.tax_id.display if party.tax_id else "—",
+            billing.city if billing else "—",
+        )
+    out.print(table)
+    timeline = Table(title=f"Activity of {client.trade_name}")
+    timeline.add_column("when")
+    timeline.add_column("what")
+    timeline.add_column("who")
+    for event in services.activity(nandu, uow(), ana):
+        timeline.add_row(_hhmm(event.occurred_at), _describe(event), event.actor)
+    out.print(timeline)
+    leads = sum(1 for c in page.items if c.phase is Phase.LEAD)
+    clients = page.total - leads
+    out.print(
+        f"[bold green]✓[/] {client.trade_name} is now a client "
+        f"([bold]{client.status}[/]: next, registration in Dome and PerlaHub). "
+        f"{leads} leads and {clients} client in the pipeline; outbox: "
+        f"{outbox[OutboxStatus.DONE]} delivered, {outbox[OutboxStatus.PENDING]} pending."
+    )
+    return {
+        "leads": leads,
+        "clients": clients,
+        "client_status": client.status,
+        "outbox_done": outbox[OutboxStatus.DONE],
+        "outbox_pending": outbox[OutboxStatus.PENDING],
+    }
+
+
+def _walk_to(stage: str, lead_id: UUID, container: Container, actor: Actor) -> None:
+    path = {
+        "new": [],
+        "contacted": ["mark_contacted"],
+        "meeting_held": ["mark_contacted", "record_meeting"],
+        "benchmark_access": ["mark_contacted", "record_meeting", "grant_benchmark_access"],
+        "lost": ["mark_contacted", "mark_lost"],
+    }[stage]
+    for action in path:
+        services.advance_lead(
+            AdvanceLead(
+                lead_id, action, reason="eligió otro proveedor" if action == "mark_lost" else None
+            ),
+            container.uow(),
+            container.clock(),
+            actor,
+        )
+
+
+def _stepper(out: Console) -> Callable[..., None]:
+    counter = iter(range(1, 100))
+
+    def step(title: str, action: Callable[[], object], *, expect_error: bool = False) -> None:
+        n = next(counter)
+        try:
+            action()
+        except PerlaError as exc:
+            if not expect_error:
+                raise
+            out.print(f" {n:>2}. {title}\n     [yellow]refused[/] ({exc.code}): {exc}")
+            return
+        if expect_error:
+            raise AssertionError(f"step {n} should have been refused")
+        out.print(f" {n:>2}. {title} [green]✓[/]")
+
+    return step
+
+
+def _describe(event: object) -> str:
+    name = type(event).__name__
+    to_status = getattr(event, "to_status", None)
+    if to_status is not None:
+        return f"{name}: {getattr(event, 'from_status', '?')} → {to_status}"
+    changed = getattr(event, "changed", None)
+    if changed is not None:
+        return f"{name}: {', '.join(changed)}"
+    return name
+
+
+def _hhmm(when: datetime) -> str:
+    return when.strftime("%H:%M:%S")
+
+
+def _slug(text: str) -> str:
+    from perla_core.kernel.text import fold  # noqa: PLC0415
+
+    return "".join(ch for ch in fold(text).replace(" ", ".") if ch.isalnum() or ch == ".")
+
+
+def settings_dir(container: Container) -> str:
+    from perla_entrypoints.container import settings_of  # noqa: PLC0415
+
+    return str(settings_of(container).data_dir)

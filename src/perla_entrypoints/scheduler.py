@@ -1,0 +1,46 @@
+"""The scheduler: on every tick it enqueues the work that has become due.
+
+Anything due in the future lives in the database; the scheduler only turns "due now" into
+Dramatiq messages. Two schedulers running at once are harmless: the relay claims outbox rows
+with row locks (``SKIP LOCKED`` on PostgreSQL), so each message is handed over once.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+
+from perla_core.outbox import RELAY_TASK
+from perla_entrypoints.container import Container, settings_of
+from perla_entrypoints.workers import register_actors
+
+log = structlog.get_logger("perla.scheduler")
+
+
+def tick(container: Container) -> None:
+    """Enqueue one round of due work."""
+    container.task_queue().enqueue(RELAY_TASK)
+
+
+def run_scheduler(container: Container, stop: threading.Event) -> None:
+    """Tick every ``scheduler_tick_seconds`` until ``stop`` is set; survives broker outages."""
+    register_actors(container)
+    interval = settings_of(container).scheduler_tick_seconds
+    log.info("scheduler.started", tick_seconds=interval)
+    while not stop.is_set():
+        try:
+            tick(container)
+        except Exception as exc:  # noqa: BLE001 - an outage must not stop the clock
+            log.warning("scheduler.tick_failed", error=f"{type(exc).__name__}: {exc}")
+        stop.wait(interval)
+    log.info("scheduler.stopped")
+
+
+def start_scheduler_thread(container: Container) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_scheduler, args=(container, stop), name="perla-scheduler", daemon=True
+    )
+    thread.start()
+    return thread, stop

@@ -1,0 +1,138 @@
+"""Settings: every knob perla reads, from ``PERLA_*`` environment variables or a TOML file.
+
+Precedence: explicit keyword arguments > environment > the TOML file named by
+``PERLA_CONFIG_FILE`` > defaults. With nothing set, perla runs on embedded defaults: a SQLite
+file and everything else under ``PERLA_DATA_DIR`` and an in-process broker.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+from platformdirs import user_data_dir
+
+from perla_core.kernel.errors import InvalidValue
+
+ENV_PREFIX = "PERLA_"
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("perla", appauthor=False))
+
+
+@attrs.frozen
+class Settings:
+    """What perla can be configured with; each field is ``PERLA_<FIELD>`` in the environment."""
+
+    data_dir: Path = attrs.field(factory=_default_data_dir, converter=Path)
+    """Folder for everything perla keeps locally on embedded defaults (database, documents)."""
+    database_url: str | None = None
+    """SQLAlchemy URL: ``postgresql://user@host/db`` (psycopg 3), ``sqlite:///path``, or
+    ``memory://`` for the in-memory adapters. Default: a SQLite file in ``data_dir``."""
+    redis_url: str | None = None
+    """Redis for the Dramatiq broker (``redis://host:6379/0``). Default: in-process broker."""
+    redis_namespace: str = "perla"
+    """Key prefix of Dramatiq's queues in Redis."""
+    db_pool_size: int = 10
+    """Connections kept open per process (PostgreSQL)."""
+    host: str = "127.0.0.1"
+    """Address ``perla serve`` binds to."""
+    port: int = 8000
+    """Port ``perla serve`` listens on."""
+    log_level: str = "INFO"
+    """DEBUG, INFO, WARNING or ERROR."""
+    log_format: str = "console"
+    """``console`` for people, ``json`` for log collectors."""
+    worker_threads: int = 4
+    """Threads per ``perla worker`` process."""
+    scheduler_tick_seconds: float = 1.0
+    """How often the scheduler enqueues the outbox relay (and, later, due reminders)."""
+    outbox_batch_size: int = 100
+    """Outbox messages the relay hands over per tick."""
+    auth_cache_seconds: float = 30.0
+    """How long an API key check is cached in a process (0 disables; revocation takes up
+    to this long to reach every process)."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body the HTTP API accepts."""
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'perla.db'}"
+
+    @property
+    def embedded(self) -> bool:
+        """True when no external service is configured (SQLite/memory and no Redis)."""
+        url = self.effective_database_url
+        return self.redis_url is None and not url.startswith(("postgres", "postgresql"))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``PERLA_*`` variables (and ``PERLA_CONFIG_FILE``), then apply ``overrides``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        config_file = env.get(f"{ENV_PREFIX}CONFIG_FILE")
+        if config_file:
+            values.update(_read_toml(Path(config_file)))
+        for field in attrs.fields(cls):
+            key = f"{ENV_PREFIX}{field.name.upper()}"
+            if key in env and env[key] != "":
+                values[field.name] = env[key]
+        values.update(overrides)
+        return cls(**_coerce(values))
+
+    def redacted(self) -> dict[str, str]:
+        """The settings as text, with passwords in URLs masked (safe to log or print)."""
+        return {f.name: _redact(str(getattr(self, f.name))) for f in attrs.fields(type(self))}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidValue(f"cannot read {path}: {exc}", field="PERLA_CONFIG_FILE") from None
+    section = data.get("perla", data)
+    known = {f.name for f in attrs.fields(Settings)}
+    unknown = set(section) - known
+    if unknown:
+        raise InvalidValue(
+            f"unknown setting {sorted(unknown)[0]!r} in {path}", field=sorted(unknown)[0]
+        )
+    return dict(section)
+
+
+def _coerce(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field in attrs.fields(Settings):
+        if field.name not in values:
+            continue
+        raw = values[field.name]
+        try:
+            if field.type in ("int", int):
+                out[field.name] = int(raw)
+            elif field.type in ("float", float):
+                out[field.name] = float(raw)
+            else:
+                out[field.name] = raw
+        except (TypeError, ValueError):
+            raise InvalidValue(
+                f"{raw!r} is not a valid {field.type}", field=f"{ENV_PREFIX}{field.name.upper()}"
+            ) from None
+    if "log_format" in out and out["log_format"] not in ("console", "json"):
+        raise InvalidValue("must be console or json", field="PERLA_LOG_FORMAT")
+    return out
+
+
+def _redact(text: str) -> str:
+    if "://" in text and "@" in text:
+        scheme, rest = text.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else text
+    return text

@@ -1,0 +1,81 @@
+"""Dramatiq actors. They are declared on the container's broker by :func:`register_actors`
+(never at import time), take ids and primitives, and are idempotent.
+"""
+
+from __future__ import annotations
+
+import threading
+from uuid import UUID
+
+import dramatiq
+import structlog
+
+from perla_adapters.dramatiq import QUEUE
+from perla_core.outbox import DELIVER_TASK, RELAY_TASK, deliver_outbox_message, relay_outbox
+from perla_entrypoints.container import Container, settings_of
+
+log = structlog.get_logger("perla.workers")
+
+_registered: dict[int, dict[str, dramatiq.Actor[..., object]]] = {}
+_lock = threading.Lock()
+
+
+def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., object]]:
+    """Declare perla's actors on the container's broker (once per broker)."""
+    broker = container.broker()
+    with _lock:
+        if id(broker) in _registered:
+            return _registered[id(broker)]
+        settings = settings_of(container)
+
+        def relay() -> int:
+            """Hand due outbox messages to the queue (one delivery message each)."""
+            count = relay_outbox(
+                container.uow(),
+                container.task_queue(),
+                container.clock(),
+                settings.outbox_batch_size,
+            )
+            if count:
+                log.info("outbox.relayed", count=count)
+            return count
+
+        def deliver(message_id: str) -> list[str]:
+            """Run the handlers of one outbox message that have not run yet."""
+            ran = deliver_outbox_message(
+                UUID(message_id), container.uow(), container.handlers(), container.clock()
+            )
+            log.debug("outbox.delivered", message_id=message_id, handlers=ran)
+            return ran
+
+        actors: dict[str, dramatiq.Actor[..., object]] = {
+            RELAY_TASK: dramatiq.actor(
+                actor_name=RELAY_TASK,
+                queue_name=QUEUE,
+                broker=broker,
+                max_retries=0,
+                time_limit=60_000,
+            )(relay),
+            DELIVER_TASK: dramatiq.actor(
+                actor_name=DELIVER_TASK,
+                queue_name=QUEUE,
+                broker=broker,
+                max_retries=10,
+                min_backoff=1_000,
+                max_backoff=300_000,
+                time_limit=120_000,
+            )(deliver),
+        }
+        _registered[id(broker)] = actors
+        return actors
+
+
+def start_worker(container: Container, threads: int | None = None) -> dramatiq.Worker:
+    """Start a Dramatiq worker in this process (threads); call ``.stop()`` to end it."""
+    register_actors(container)
+    broker = container.broker()
+    worker = dramatiq.Worker(
+        broker, worker_threads=threads or settings_of(container).worker_threads, worker_timeout=100
+    )
+    worker.start()
+    return worker

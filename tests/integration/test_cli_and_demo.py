@@ -1,0 +1,83 @@
+"""The ``perla`` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from perla_core.access.services import authenticate
+from perla_entrypoints.cli import app
+from perla_entrypoints.container import build_container
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERLA_")}
+    env["PERLA_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_client(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "perla_entrypoints.cli", "demo"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Viajes Ñandú is now a client" in result.stdout
+    assert "refused (precondition_failed)" in result.stdout
+    assert "refused (stale_version)" in result.stdout
+    assert "refused (illegal_transition)" in result.stdout
+    assert "0 pending" in result.stdout
+    demo_dirs = list((tmp_path / "data" / "demo").iterdir())
+    assert len(demo_dirs) == 1
+    assert (demo_dirs[0] / "perla.db").exists()
+
+
+def test_apikey_create_prints_the_key_alone_on_its_last_line_and_it_authenticates(
+    tmp_path: Path,
+) -> None:
+    env = _env(tmp_path)
+    result = CliRunner().invoke(
+        app, ["apikey", "create", "--role", "agent", "--name", "crm"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("perla_")
+    container = build_container(data_dir=tmp_path / "data")
+    actor = authenticate(key, container.uow())
+    assert (actor.name, actor.role.value) == ("crm", "agent")
+
+
+def test_apikey_create_with_an_unknown_role_fails_naming_the_field(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["apikey", "create", "--role", "boss"], env=_env(tmp_path))
+    assert result.exit_code == 2
+    assert "role" in result.output
+
+
+def test_db_upgrade_creates_the_schema_on_a_new_sqlite_file(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    result = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "perla.db").exists()
+
+
+def test_worker_refuses_to_start_without_a_shared_broker(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["worker"], env=_env(tmp_path))
+    assert result.exit_code == 2
+    assert "PERLA_REDIS_URL" in result.output
+
+
+def test_a_malformed_setting_is_reported_with_its_variable_name(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {"PERLA_DB_POOL_SIZE": "many"}
+    result = CliRunner().invoke(app, ["config"], env=env)
+    assert result.exit_code == 2
+    assert "PERLA_DB_POOL_SIZE" in result.output
