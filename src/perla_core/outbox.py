@@ -54,7 +54,8 @@ class OutboxRepository(Protocol):
     def get(self, message_id: UUID) -> OutboxMessage: ...
 
     def claim_pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        """Pending messages due at ``now``, oldest first, locked against other relays."""
+        """Messages due at ``now``, oldest first, locked against other relays: pending ones,
+        and dispatched ones whose lease (``available_at``) expired without a delivery."""
         ...
 
     def mark(
@@ -129,19 +130,39 @@ DELIVER_TASK = "deliver_outbox_message"
 RELAY_TASK = "relay_outbox"
 
 
+DISPATCH_LEASE = timedelta(minutes=5)
+
+
 def relay_outbox(uow: UnitOfWork, queue: TaskQueue, clock: Clock, limit: int = 100) -> int:
     """Hand due outbox messages to the task queue; returns how many were handed over.
 
-    A message is marked dispatched only in the transaction that enqueued it: if the broker
-    refuses, nothing is marked and the next tick offers it again.
+    Messages are first marked dispatched with a lease (:data:`DISPATCH_LEASE`) and committed,
+    then enqueued, so a fast worker can never see a message the relay has not let go of. If
+    the broker refuses, the messages not enqueued go back to pending at once; if the process
+    dies in between or the broker loses the message, the lease expires and the next tick
+    offers it again. Either way a message may be delivered twice, never lost: delivery is
+    idempotent per handler.
     """
+    now = clock.now()
     with uow:
-        messages = uow.outbox.claim_pending(clock.now(), limit)
+        messages = uow.outbox.claim_pending(now, limit)
         for message in messages:
-            queue.enqueue(DELIVER_TASK, message_id=str(message.id))
-            uow.outbox.mark(message.id, OutboxStatus.DISPATCHED)
+            uow.outbox.mark(message.id, OutboxStatus.DISPATCHED, available_at=now + DISPATCH_LEASE)
         uow.commit()
+    for index, message in enumerate(messages):
+        try:
+            queue.enqueue(DELIVER_TASK, message_id=str(message.id))
+        except Exception:
+            _release(messages[index:], uow, now)
+            raise
     return len(messages)
+
+
+def _release(messages: Sequence[OutboxMessage], uow: UnitOfWork, now: datetime) -> None:
+    with uow:
+        for message in messages:
+            uow.outbox.mark(message.id, OutboxStatus.PENDING, available_at=now)
+        uow.commit()
 
 
 MAX_ATTEMPTS = 8
@@ -164,7 +185,7 @@ def deliver_outbox_message(
     ran: list[str] = []
     with uow:
         message = uow.outbox.get(message_id)
-        if message.status is OutboxStatus.DONE:
+        if message.status in (OutboxStatus.DONE, OutboxStatus.FAILED):
             return ran
         for name, handler in handlers.for_topic(message.topic):
             if uow.processed.seen(message.id, name):

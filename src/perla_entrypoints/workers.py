@@ -28,7 +28,7 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             return _registered[id(broker)]
         settings = settings_of(container)
 
-        def relay() -> int:
+        def relay() -> None:
             """Hand due outbox messages to the queue (one delivery message each)."""
             count = relay_outbox(
                 container.uow(),
@@ -38,15 +38,13 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             )
             if count:
                 log.info("outbox.relayed", count=count)
-            return count
 
-        def deliver(message_id: str) -> list[str]:
+        def deliver(message_id: str) -> None:
             """Run the handlers of one outbox message that have not run yet."""
             ran = deliver_outbox_message(
                 UUID(message_id), container.uow(), container.handlers(), container.clock()
             )
             log.debug("outbox.delivered", message_id=message_id, handlers=ran)
-            return ran
 
         actors: dict[str, dramatiq.Actor[..., object]] = {
             RELAY_TASK: dramatiq.actor(

@@ -39,6 +39,7 @@ class InMemoryStore:
         self.api_keys: dict[UUID, ApiKey] = {}
         self.outbox: dict[UUID, OutboxMessage] = {}
         self.processed: dict[tuple[UUID, str], datetime] = {}
+        self.claimed: set[UUID] = set()
 
 
 class _Staged:
@@ -205,6 +206,7 @@ class InMemoryOutboxRepository:
         self._store = store
         self._staged = staged
         self._pending: dict[UUID, OutboxMessage] = {}
+        self.claimed: set[UUID] = set()
 
     def _current(self) -> dict[UUID, OutboxMessage]:
         return {**self._store.outbox, **self._pending}
@@ -228,10 +230,23 @@ class InMemoryOutboxRepository:
             due = [
                 m
                 for m in self._current().values()
-                if m.status is OutboxStatus.PENDING and (m.available_at or m.created_at) <= now
+                if m.status in (OutboxStatus.PENDING, OutboxStatus.DISPATCHED)
+                and (m.available_at or m.created_at) <= now
+                and (m.id not in self._store.claimed or m.id in self.claimed)
             ]
-        due.sort(key=lambda m: (m.created_at, m.id.int))
-        return due[:limit]
+            due.sort(key=lambda m: (m.created_at, m.id.int))
+            taken = due[:limit]
+            # Like SELECT ... FOR UPDATE SKIP LOCKED: other units of work skip these rows
+            # until this one ends.
+            for m in taken:
+                self.claimed.add(m.id)
+                self._store.claimed.add(m.id)
+        return taken
+
+    def release(self) -> None:
+        with self._store.lock:
+            self._store.claimed.difference_update(self.claimed)
+        self.claimed.clear()
 
     def mark(
         self,
@@ -295,6 +310,9 @@ class InMemoryUnitOfWork:
         self._begin()
 
     def _begin(self) -> None:
+        previous = getattr(self, "outbox", None)
+        if previous is not None:
+            previous.release()
         self._staged = _Staged()
         self.clients = InMemoryClientRepository(self.store, self._staged)
         self.api_keys = InMemoryApiKeyRepository(self.store, self._staged)

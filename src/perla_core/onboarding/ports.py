@@ -13,6 +13,10 @@ from perla_core.kernel.values import TaxId
 from perla_core.onboarding.model import Client, ClientStatus, LeadStatus, Phase
 
 
+def _upper(value: str | None) -> str | None:
+    return value.strip().upper() if value else None
+
+
 @attrs.frozen
 class ClientQuery:
     """Filters for listing parties; ``text`` matches names, tax id and e-mail, accents ignored.
@@ -23,7 +27,7 @@ class ClientQuery:
     phase: Phase | None = None
     lead_status: LeadStatus | None = None
     client_status: ClientStatus | None = None
-    country: str | None = None
+    country: str | None = attrs.field(default=None, converter=_upper)
     text: str | None = None
     page: PageRequest = attrs.field(factory=PageRequest)
 

@@ -74,6 +74,8 @@ def update_details(command: UpdateDetails, uow: UnitOfWork, clock: Clock, actor:
         if changes.get("tax_id") is not None:
             _refuse_duplicate_tax_id(uow, changes["tax_id"], client.id)
         client.change_details(changes, now=clock.now(), actor=actor.name)
+        if not client.events:
+            return client.version  # nothing changed: no new version, nothing to audit
         uow.clients.save(client)
         uow.commit()
         return client.version

@@ -68,13 +68,15 @@ def complete_lead(**overrides: object) -> Client:
         "email": Email.parse("reservas@nandu.es"),
         "phone": Phone.parse("+34943711952"),
         "business_type": BusinessType.TRAVEL_AGENCY,
-        "addresses": (
-            Address("Gran Vía 1", "Madrid", "28013", "ES", default_billing=True),
-        ),
+        "addresses": (Address("Gran Vía 1", "Madrid", "28013", "ES", default_billing=True),),
     }
     details.update(overrides)
     return Client.register_lead(
-        client_id=UUID(int=1), trade_name="Viajes Ñandú", country="ES", now=NOW, actor=ACTOR,
+        client_id=UUID(int=1),
+        trade_name="Viajes Ñandú",
+        country="ES",
+        now=NOW,
+        actor=ACTOR,
         **details,
     )
 
@@ -82,7 +84,11 @@ def complete_lead(**overrides: object) -> Client:
 def bare_lead() -> Client:
     """A lead the commercial knows only by name and phone."""
     return Client.register_lead(
-        client_id=UUID(int=2), trade_name="Viajes Ñandú", country="ES", now=NOW, actor=ACTOR,
+        client_id=UUID(int=2),
+        trade_name="Viajes Ñandú",
+        country="ES",
+        now=NOW,
+        actor=ACTOR,
         phone=Phone.parse("+34943711952"),
     )
 
@@ -230,7 +236,11 @@ def test_conversion_is_refused_listing_exactly_every_missing_field() -> None:
         lead.convert(now=LATER, actor=ACTOR)
     assert raised.value.missing == list(REQUIRED_FOR_CONVERSION)
     assert raised.value.missing == [
-        "legal_name", "tax_id", "email", "business_type", "billing_address"
+        "legal_name",
+        "tax_id",
+        "email",
+        "business_type",
+        "billing_address",
     ]
     assert lead.lead_status is S.CONTACTED
     assert lead.phase is Phase.LEAD

@@ -1,0 +1,1 @@
+"""PerlaHub credentials of a client and its go-live checklist (seed 000)."""

@@ -1,0 +1,153 @@
+"""The Dome port: perla's view of the back office / ERP.
+
+Dome is where a client becomes a customer (the first half of the "alta administrativa") and a
+hotel becomes a supplier; later issues add orders, pre-invoices and invoices to the same port
+(``record_order``, ``record_pre_invoice``, ``record_invoice``, each create carrying an
+idempotency key the same way). The wire contract is ``docs/contracts/dome.md``.
+
+Requests and answers are frozen values of primitives (strings, ints, tuples, timezone-aware
+datetimes) in Dome's own field names; they carry no business validation of their own, because
+refusing bad data is Dome's job and comes back as :class:`ExternalRejected` naming the fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+
+@attrs.frozen
+class DomeAddress:
+    """A postal address as Dome stores it; ``country`` is ISO 3166-1 alpha-2."""
+
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str | None = None
+    region: str | None = None
+
+
+@attrs.frozen
+class DomeContact:
+    """A contact person of a customer; ``role`` is free text such as ``administration``."""
+
+    role: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@attrs.frozen
+class DomeCustomerRequest:
+    """Everything Dome needs to open a customer account.
+
+    ``external_ref`` is perla's client id, so Dome's record points back to perla's; Dome keeps
+    one customer per ``(tax_country, tax_id)``. ``phone`` is E.164, ``currency`` ISO 4217.
+    """
+
+    external_ref: str
+    legal_name: str
+    trade_name: str
+    tax_id: str
+    tax_country: str
+    country: str
+    email: str
+    billing_address: DomeAddress
+    business_type: str
+    phone: str | None = None
+    currency: str = "EUR"
+    contacts: tuple[DomeContact, ...] = ()
+
+
+@attrs.frozen
+class DomeCustomer:
+    """A customer as Dome holds it; ``code`` is Dome's id for it (``C000123``)."""
+
+    code: str
+    external_ref: str
+    legal_name: str
+    trade_name: str
+    tax_id: str
+    tax_country: str
+    country: str
+    email: str
+    currency: str
+    status: str
+    created_at: datetime
+
+
+@attrs.frozen
+class DomeSupplierRequest:
+    """What Dome needs to open a supplier (a hotel, for the Suppliers team's requests).
+
+    One supplier per ``(tax_country, tax_id)``; ``iban`` and ``bic`` are checked by Dome.
+    """
+
+    external_ref: str
+    legal_name: str
+    trade_name: str
+    tax_id: str
+    tax_country: str
+    country: str
+    email: str
+    address: DomeAddress
+    iban: str
+    bic: str
+    account_holder: str
+    kind: str = "hotel"
+    phone: str | None = None
+    currency: str = "EUR"
+
+
+@attrs.frozen
+class DomeSupplier:
+    """A supplier as Dome holds it; ``code`` is Dome's supplier code (``S000042``)."""
+
+    code: str
+    external_ref: str
+    kind: str
+    legal_name: str
+    trade_name: str
+    tax_id: str
+    tax_country: str
+    country: str
+    email: str
+    address: DomeAddress
+    phone: str | None
+    status: str
+    created_at: datetime
+
+
+class DomeGateway(Protocol):
+    """Dome's customers and suppliers.
+
+    Creates are idempotent by ``idempotency_key`` (see :mod:`perla_core.gateways.idempotency`):
+    repeating a key with the same request returns the first answer and creates nothing; the
+    same key with a different request raises :class:`ExternalConflict`
+    (``idempotency_key_reused``). A second record for a tax id Dome already has raises
+    :class:`ExternalConflict` (``duplicate_customer``/``duplicate_supplier``) with
+    ``existing_id``. Reads are naturally idempotent. Adapters retry transient failures of these
+    calls themselves; what still fails is :class:`ExternalUnavailable` (retry later with the
+    same key), :class:`ExternalRejected` (fix the data), :class:`ExternalNotFound` or
+    :class:`ExternalProtocolError`. An empty or malformed key is :class:`InvalidValue`, raised
+    before anything is sent.
+    """
+
+    def create_customer(self, request: DomeCustomerRequest, idempotency_key: str) -> DomeCustomer:
+        """Open the customer; the answer carries Dome's customer ``code``."""
+        ...
+
+    def get_customer(self, code: str) -> DomeCustomer:
+        """The customer Dome knows by ``code``; :class:`ExternalNotFound` otherwise."""
+        ...
+
+    def create_supplier(self, request: DomeSupplierRequest, idempotency_key: str) -> DomeSupplier:
+        """Open the supplier; the answer carries Dome's supplier ``code``."""
+        ...
+
+    def get_supplier(self, code: str) -> DomeSupplier:
+        """The supplier Dome knows by ``code``; :class:`ExternalNotFound` otherwise."""
+        ...

@@ -1,0 +1,79 @@
+"""The OpenAPI document: served at ``/schema`` with an interactive reference (Scalar)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+import perla_core
+from perla_entrypoints.http.problems import PROBLEM_JSON
+from perla_entrypoints.http.schemas import Problem
+
+BEARER = "apiKey"
+SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
+
+ETAG = ResponseHeader(
+    name="ETag", description="The party's version, quoted", documentation_only=True
+)
+LOCATION = ResponseHeader(
+    name="Location", description="Where the resource lives", documentation_only=True
+)
+
+_PROBLEMS: dict[int, str] = {
+    400: "The request is malformed: unreadable JSON, a wrong type, an unknown key",
+    401: "No API key, or an unknown or revoked one",
+    403: "The key's role does not allow this",
+    404: "Nothing with this id",
+    409: "Conflict: an illegal transition, a stale version or a duplicate tax id",
+    413: "The request body is too large",
+    422: "A value or a business rule refused the request; errors names each field",
+    503: "A dependency is unavailable; retry later",
+}
+
+
+def doc(fn: Callable[..., Any]) -> str:
+    """A use case's docstring, as the route's description."""
+    return inspect.cleandoc(fn.__doc__ or "")
+
+
+def responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem-details answers a route may give, for the OpenAPI document."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem, description=_PROBLEMS[status], media_type=PROBLEM_JSON
+        )
+        for status in statuses
+    }
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="perla",
+        version=perla_core.__version__,
+        description="PerlaHub's leads and clients, from the first contact to go-live.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(
+            security_schemes={
+                BEARER: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="An API key: Authorization: Bearer perla_<prefix>_<secret>",
+                )
+            }
+        ),
+        tags=[
+            Tag(name="leads", description="Prospective clients, before conversion"),
+            Tag(name="clients", description="Converted leads, through registration to go-live"),
+            Tag(name="api-keys", description="Keys for this API (admin only)"),
+            Tag(name="health", description="Liveness and readiness probes"),
+        ],
+        use_handler_docstrings=False,
+    )

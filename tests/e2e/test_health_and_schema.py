@@ -1,0 +1,188 @@
+"""Probes and the OpenAPI document: reachable without a key, complete and honest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, get_args
+
+import pytest
+from dependency_injector import providers
+from litestar import Litestar
+from litestar.testing import TestClient
+
+import perla_core
+from perla_core.kernel.events import EVENT_TYPES
+from perla_entrypoints.container import Container, build_container
+from perla_entrypoints.http import create_app
+from perla_entrypoints.http.schemas import Activity
+
+Json = dict[str, Any]
+ProblemCheck = Callable[..., Json]
+
+OPERATIONS = {
+    ("GET", "/health"): "health",
+    ("GET", "/ready"): "ready",
+    ("POST", "/api/v1/leads"): "registerLead",
+    ("GET", "/api/v1/leads"): "listLeads",
+    ("GET", "/api/v1/leads/{client_id}"): "getLead",
+    ("PATCH", "/api/v1/leads/{client_id}"): "updateLead",
+    ("POST", "/api/v1/leads/{client_id}/transitions"): "advanceLead",
+    ("POST", "/api/v1/leads/{client_id}/convert"): "convertLead",
+    ("GET", "/api/v1/clients"): "listClients",
+    ("GET", "/api/v1/clients/{client_id}"): "getClient",
+    ("PATCH", "/api/v1/clients/{client_id}"): "updateClient",
+    ("POST", "/api/v1/clients/{client_id}/transitions"): "advanceClient",
+    ("GET", "/api/v1/clients/{client_id}/activity"): "clientActivity",
+    ("POST", "/api/v1/api-keys"): "createApiKey",
+    ("GET", "/api/v1/api-keys"): "listApiKeys",
+    ("DELETE", "/api/v1/api-keys/{key_id}"): "revokeApiKey",
+}
+
+
+class DownStorage:
+    def unit_of_work(self) -> Any:
+        raise AssertionError("not used")
+
+    def migrate(self) -> None:
+        return None
+
+    def ready(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        return None
+
+
+class UnreachableRedis:
+    def ping(self) -> bool:
+        raise ConnectionError("redis is down")
+
+
+class RedisLikeBroker:
+    client = UnreachableRedis()
+
+
+def test_health_answers_without_a_key(client: TestClient[Litestar]) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_reports_database_and_broker(client: TestClient[Litestar]) -> None:
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+@pytest.mark.parametrize("down", ["database", "broker"])
+def test_ready_is_503_with_retry_after_while_a_dependency_is_down(
+    container: Container,
+    client: TestClient[Litestar],
+    assert_problem: ProblemCheck,
+    down: str,
+) -> None:
+    if down == "database":
+        container.storage.override(providers.Object(DownStorage()))
+    else:
+        container.broker.override(providers.Object(RedisLikeBroker()))
+    response = client.get("/ready")
+    problem = assert_problem(response, 503, "unavailable")
+    assert response.headers["retry-after"] == "5"
+    assert problem[down] == "unavailable"
+    assert {"database", "broker"} - {down} <= {k for k in problem if problem[k] == "ok"}
+
+
+def test_creating_the_app_builds_no_adapter_and_ready_reports_one_that_cannot_be_built() -> None:
+    container = build_container(database_url="memory://")
+
+    def refuse() -> Any:
+        raise AssertionError("storage built while creating the app")
+
+    container.storage.override(providers.Callable(refuse))
+    container.broker.override(providers.Callable(refuse))
+    with TestClient(create_app(container)) as client:
+        assert client.get("/health").status_code == 200
+        not_ready = client.get("/ready")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["database"] == not_ready.json()["broker"] == "unavailable"
+
+
+def test_the_openapi_document_lists_every_route_with_an_operation_id(
+    client: TestClient[Litestar],
+) -> None:
+    response = client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"] == {
+        "title": "perla",
+        "version": perla_core.__version__,
+        "description": document["info"]["description"],
+    }
+    found = {
+        (method.upper(), path): operation["operationId"]
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert found == OPERATIONS
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            assert operation["description"], path
+            assert operation["tags"], path
+            if path.startswith("/api/"):
+                assert operation["security"] == [{"apiKey": []}]
+                assert "401" in operation["responses"]
+            else:
+                assert "security" not in operation
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiKey"]["type"] == "http"
+    assert schemes["apiKey"]["scheme"] == "bearer"
+
+
+def test_route_descriptions_are_the_use_cases_docstrings(client: TestClient[Litestar]) -> None:
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert paths["/api/v1/leads"]["post"]["description"].startswith("Record a new lead")
+    assert paths["/api/v1/leads/{client_id}/convert"]["post"]["description"].startswith(
+        "Make a lead a client"
+    )
+
+
+def test_the_openapi_document_describes_bodies_and_problems(
+    client: TestClient[Litestar],
+) -> None:
+    document = client.get("/schema/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    party = schemas["PartyOut"]["properties"]
+    for field in (
+        "id",
+        "version",
+        "phase",
+        "status",
+        "tax_id",
+        "phone",
+        "allowed_actions",
+        "missing_for_conversion",
+        "created_at",
+    ):
+        assert field in party
+    assert sorted(schemas["LeadIn"]["required"]) == ["country", "trade_name"]
+    assert schemas["DetailsPatch"]["required"] == ["version"]
+    actions = schemas["LeadTransitionIn"]["properties"]["action"]["enum"]
+    assert "grant_benchmark_access" in actions
+    register = document["paths"]["/api/v1/leads"]["post"]
+    assert "application/problem+json" in register["responses"]["422"]["content"]
+    assert {"201", "400", "401", "403", "409", "413", "422"} <= set(register["responses"])
+
+
+def test_every_onboarding_event_has_an_activity_entry() -> None:
+    tags = {kind.__struct_config__.tag for kind in get_args(Activity)}
+    onboarding = {name for name in EVENT_TYPES if name.startswith("onboarding.")}
+    assert onboarding <= tags
+
+
+def test_the_interactive_reference_is_served_without_a_key(
+    client: TestClient[Litestar],
+) -> None:
+    response = client.get("/schema")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "perla" in response.text
