@@ -7,7 +7,7 @@ import sys
 
 from bench.harness import Figure, report
 
-BENCHES = ["import_time", "http_get_client"]
+BENCHES = ["import_time", "http_get_client", "pricing"]
 
 
 def main(argv: list[str]) -> int:

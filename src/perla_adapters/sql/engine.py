@@ -47,7 +47,10 @@ def create_engine_for(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(sa_url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(sa_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout. After a server restart the first
+    # statement on a dead connection fails, SQLAlchemy sees a disconnect, invalidates the
+    # whole pool, and the next unit of work reconnects (the API answers 503 meanwhile).
+    return create_engine(sa_url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
