@@ -15,6 +15,7 @@ import psycopg
 from litestar import Litestar, get
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
+from tests.support.servers import running_server
 
 from bench.harness import Figure, p, timings
 from bench.postgres import scratch_database
@@ -24,7 +25,6 @@ from perla_core.onboarding import services
 from perla_core.onboarding.commands import AddressInput, ContactInput, RegisterLead
 from perla_entrypoints.container import build_container
 from perla_entrypoints.http import create_app
-from tests.support.servers import running_server
 
 REQUESTS = 1500
 

@@ -428,6 +428,7 @@ class SimulatorKit:
                 Exception: _on_unexpected,
             },
             openapi_config=None,
+            logging_config=None,
         )
 
 

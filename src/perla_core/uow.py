@@ -3,8 +3,11 @@
 ``with uow:`` opens it; only an explicit ``uow.commit()`` persists; leaving the block without
 committing, or with an exception, rolls back. On commit the unit of work collects the events
 of every aggregate its repositories saw and writes them to the outbox in the same
-transaction. After a commit or a rollback the same unit of work can go on with a new
-transaction inside the block. Repositories never commit.
+transaction, in the order the aggregates were touched. After a commit or a rollback the same
+unit of work can go on with a new transaction inside the block. Repositories never commit.
+
+It is the one unit of work of every area: the narrower ``PolicyUnitOfWork`` and
+``CredentialUnitOfWork`` the policy and credential use cases ask for are parts of it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from perla_core.access.ports import ApiKeyRepository
+from perla_core.credentials.ports import CredentialRepository
 from perla_core.onboarding.ports import ClientRepository
 from perla_core.outbox import OutboxRepository, ProcessedMessages
+from perla_core.policies.ports import GlobalRulesRepository, PolicyRepository
 
 
 class UnitOfWork(Protocol):
@@ -23,6 +28,15 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def credentials(self) -> CredentialRepository: ...
+
+    @property
+    def policies(self) -> PolicyRepository: ...
+
+    @property
+    def global_rules(self) -> GlobalRulesRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

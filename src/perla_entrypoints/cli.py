@@ -193,6 +193,31 @@ def demo(
 
 
 @app.command()
+def simulate(
+    system: Annotated[str, typer.Argument(help="dome or perlahub")],
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: 8101 dome, 8102 perlahub).")
+    ] = None,
+    api_key: Annotated[
+        str, typer.Option(help="The key clients must present.", envvar="PERLA_SIMULATOR_API_KEY")
+    ] = "simulator-key",
+) -> None:
+    """Run a local simulator of Dome or PerlaHub speaking the documented contract."""
+    if system not in ("dome", "perlahub"):
+        err.print(f"[red]unknown system[/] {system!r}: choose dome or perlahub")
+        raise typer.Exit(2)
+    try:
+        from perla_adapters.simulators import serve_simulator  # noqa: PLC0415
+    except ImportError:
+        err.print("[red]the simulators need the server extra:[/] pip install 'perla[server]'")
+        raise typer.Exit(2) from None
+    shown = port or (8101 if system == "dome" else 8102)
+    console.print(f"{system} simulator on http://{host}:{shown} (Ctrl-C to stop)")
+    serve_simulator(system, host, port, api_key=api_key, log_level="warning")
+
+
+@app.command()
 def config() -> None:
     """Show the settings in force (passwords masked)."""
     container = _container()

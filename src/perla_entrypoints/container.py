@@ -15,7 +15,10 @@ from dependency_injector import containers, providers
 
 from perla_adapters.dramatiq import DramatiqTaskQueue, make_broker
 from perla_adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from perla_adapters.memory.dome import InMemoryDome
+from perla_adapters.memory.perlahub import InMemoryPerlaHub
 from perla_adapters.system import SystemClock, TokenSecrets, Uuid7Ids
+from perla_core.gateways import DomeGateway, PerlaHubGateway
 from perla_core.kernel.ports import Clock, IdGenerator
 from perla_core.outbox import HandlerRegistry
 from perla_core.uow import UnitOfWork
@@ -93,6 +96,26 @@ def make_storage(url: str, pool_size: int, clock: Clock, ids: IdGenerator) -> St
     return SqlStorage(url, int(pool_size), clock, ids)
 
 
+def make_dome(
+    url: str | None, api_key: str | None, timeout: float, retries: int, clock: Clock
+) -> DomeGateway:
+    if not url:
+        return InMemoryDome(clock=clock)
+    from perla_adapters.dome import HttpDomeGateway  # noqa: PLC0415
+
+    return HttpDomeGateway(url, api_key or "", timeout=float(timeout), retries=int(retries))
+
+
+def make_perlahub(
+    url: str | None, api_key: str | None, timeout: float, retries: int, clock: Clock
+) -> PerlaHubGateway:
+    if not url:
+        return InMemoryPerlaHub(clock=clock)
+    from perla_adapters.perlahub import HttpPerlaHubGateway  # noqa: PLC0415
+
+    return HttpPerlaHubGateway(url, api_key or "", timeout=float(timeout), retries=int(retries))
+
+
 class Container(containers.DeclarativeContainer):
     """perla's providers. ``config`` holds the :class:`Settings` fields by name."""
 
@@ -120,7 +143,25 @@ class Container(containers.DeclarativeContainer):
     )
     task_queue = providers.Singleton(DramatiqTaskQueue, broker)
 
-    # outbox handlers by topic (later issues register theirs here)
+    # the other systems: their HTTP APIs when configured, in-process doubles otherwise
+    dome = providers.Singleton(
+        make_dome,
+        url=config.dome_url,
+        api_key=config.dome_api_key,
+        timeout=config.gateway_timeout_seconds,
+        retries=config.gateway_retries,
+        clock=clock,
+    )
+    perlahub = providers.Singleton(
+        make_perlahub,
+        url=config.perlahub_url,
+        api_key=config.perlahub_api_key,
+        timeout=config.gateway_timeout_seconds,
+        retries=config.gateway_retries,
+        clock=clock,
+    )
+
+    # outbox handlers by topic (see perla_entrypoints.handlers)
     handlers = providers.Singleton(HandlerRegistry)
 
 
@@ -138,6 +179,9 @@ def build_container(settings: Settings | None = None, **overrides: Any) -> Conta
     values["data_dir"] = str(resolved.data_dir)
     container.config.from_dict(values)
     container.settings.override(providers.Object(resolved))
+    from perla_entrypoints.handlers import build_handlers  # noqa: PLC0415 - needs the container
+
+    container.handlers.override(providers.Singleton(build_handlers, container))
     return container
 
 

@@ -17,6 +17,8 @@ from rich.table import Table
 from stdnum.es import cif as es_cif
 
 from perla_core.access.model import Actor, Role
+from perla_core.credentials import services as credentials
+from perla_core.credentials.commands import IssueCredential, RecordConnectionTest
 from perla_core.kernel.errors import PerlaError
 from perla_core.kernel.pagination import PageRequest
 from perla_core.onboarding import services
@@ -26,12 +28,19 @@ from perla_core.onboarding.commands import (
     AdvanceLead,
     ContactInput,
     ConvertLead,
+    EstimateInput,
+    GoLive,
+    OnboardingInput,
+    RecordTechnicalValidation,
     RegisterLead,
     UpdateDetails,
 )
 from perla_core.onboarding.model import Phase
 from perla_core.onboarding.ports import ClientQuery
+from perla_core.onboarding.sync import PerlaHubConnectionTester, policy_lookup
 from perla_core.outbox import OutboxStatus
+from perla_core.policies import services as policies
+from perla_core.policies.commands import AddMarginRule, RateInput, SetPricedScope
 from perla_entrypoints.container import Container, build_container
 from perla_entrypoints.workers import register_actors, start_worker
 
@@ -151,7 +160,7 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     ana = Actor("ana.garcia@perlatours.com", Role.AGENT)
     out.print(
         Panel.fit(
-            "[bold]perla demo[/] · PerlaHub onboarding: from lead to client",
+            "[bold]perla demo[/] · PerlaHub onboarding: from lead to live client",
             subtitle=f"data in {settings_dir(container)}",
         )
     )
@@ -213,7 +222,7 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     legal, city, postal, street = AGENCIES[0][1], AGENCIES[0][2], AGENCIES[0][3], AGENCIES[0][4]
     cif = spanish_cif(rng)
     step(
-        f"Complete the record: legal name, CIF {cif}, billing address",
+        f"Complete the record: legal name, CIF {cif}, billing address, estimate, setup",
         lambda: services.update_details(
             UpdateDetails(
                 nandu,
@@ -222,6 +231,13 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
                 addresses=[
                     AddressInput(street, city, postal, "ES", label="sede", default_billing=True)
                 ],
+                estimate=EstimateInput(monthly_bookings=140, monthly_revenue="61500.00"),
+                onboarding=OnboardingInput(
+                    products=["hotels"],
+                    currencies=["EUR"],
+                    markets=["ES", "PT"],
+                    connection_type="json_api",
+                ),
             ),
             uow(),
             clock,
@@ -241,15 +257,19 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     )
     step(
         "Try to go live straight away",
-        lambda: services.advance_client(AdvanceClient(nandu, "go_live"), uow(), clock, ana),
+        lambda: services.go_live(GoLive(nandu), uow(), clock, ana),
         expect_error=True,
     )
 
-    # 3. Let the outbox relay hand the events to the worker.
-    from perla_entrypoints.scheduler import tick  # noqa: PLC0415
-
-    tick(container)
-    container.broker().join("perla", timeout=10_000)
+    # 3. The outbox registers the client in Dome, then in PerlaHub (in-process doubles here).
+    _settle(container)
+    registered = services.get_client(nandu, uow(), ana)
+    out.print(
+        f"     Dome customer [bold]{registered.dome_customer_code}[/], PerlaHub agency "
+        f"[bold]{registered.perlahub_agency_id}[/] → {registered.status}"
+    )
+    _onboard_to_live(container, out, nandu, ana, step)
+    _settle(container)
     with uow() as u:
         outbox = u.outbox.count_by_status()
 
@@ -279,8 +299,8 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     leads = sum(1 for c in page.items if c.phase is Phase.LEAD)
     clients = page.total - leads
     out.print(
-        f"[bold green]✓[/] {client.trade_name} is now a client "
-        f"([bold]{client.status}[/]: next, registration in Dome and PerlaHub). "
+        f"[bold green]✓[/] {client.trade_name} is now a [bold]{client.status}[/] client "
+        f"(tier {client.estimate.potential_tier if client.estimate else '—'}). "
         f"{leads} leads and {clients} client in the pipeline; outbox: "
         f"{outbox[OutboxStatus.DONE]} delivered, {outbox[OutboxStatus.PENDING]} pending."
     )
@@ -339,6 +359,12 @@ def _describe(event: object) -> str:
     changed = getattr(event, "changed", None)
     if changed is not None:
         return f"{name}: {', '.join(changed)}"
+    if getattr(event, "system", None) and getattr(event, "reference", None):
+        return f"{name}: {event.system} {event.reference}"
+    for detail in ("name", "rule_name", "reason"):
+        value = getattr(event, detail, None)
+        if isinstance(value, str) and value:
+            return f"{name}: {value}"
     return name
 
 
@@ -356,3 +382,160 @@ def settings_dir(container: Container) -> str:
     from perla_entrypoints.container import settings_of  # noqa: PLC0415
 
     return str(settings_of(container).data_dir)
+
+
+def _settle(container: Container, rounds: int = 10) -> None:
+    """Tick the scheduler and let the worker run until no outbox message is due."""
+    from perla_entrypoints.scheduler import tick  # noqa: PLC0415
+
+    for _ in range(rounds):
+        tick(container)
+        container.broker().join("perla", timeout=10_000)
+        with container.uow() as uow:
+            if not uow.outbox.claim_pending(container.clock().now(), 1):
+                return
+
+
+def _onboard_to_live(
+    container: Container, out: Console, client_id: UUID, ana: Actor, step: Callable[..., None]
+) -> None:
+    clock, ids, uow = container.clock(), container.ids(), container.uow
+    today = clock.now().date()
+    year = (today.isoformat(), today.replace(year=today.year + 1).isoformat())
+    policy_for = policy_lookup(uow)
+    step(
+        "Validate the record (ficha validada) and start onboarding",
+        lambda: [
+            services.advance_client(AdvanceClient(client_id, a), uow(), clock, ana)
+            for a in ("validate_record", "start_onboarding")
+        ],
+    )
+    step(
+        "Price hotels in EUR; general margin 12 %",
+        lambda: (
+            policies.set_priced_scope(
+                SetPricedScope(
+                    client_id, reason="acuerdo comercial", currencies=["EUR"], products=["hotels"]
+                ),
+                uow(),
+                clock,
+                ana,
+            ),
+            policies.add_margin_rule(
+                AddMarginRule(
+                    client_id, "General 12 %", "percent", "12", *year, reason="acuerdo comercial"
+                ),
+                uow(),
+                clock,
+                ids,
+                ana,
+            ),
+        ),
+    )
+    step(
+        "Barcelona hotels at 8 %, priority 10",
+        lambda: policies.add_margin_rule(
+            AddMarginRule(
+                client_id,
+                "Barcelona 8 %",
+                "percent",
+                "8",
+                *year,
+                priority=10,
+                hotels=["BCN-ARTS", "BCN-CASAFUSTER"],
+                reason="campaña Barcelona",
+            ),
+            uow(),
+            clock,
+            ids,
+            ana,
+        ),
+    )
+    step(
+        "Try a second general rule at the same priority",
+        lambda: policies.add_margin_rule(
+            AddMarginRule(client_id, "General 10 %", "percent", "10", *year, reason="prueba"),
+            uow(),
+            clock,
+            ids,
+            ana,
+        ),
+        expect_error=True,
+    )
+    rates = [
+        RateInput(
+            "BCN-ARTS", "b2b", "HOTELBEDS", today.isoformat(), today.isoformat(), "180.00", "EUR"
+        ),
+        RateInput(
+            "MAD-URBAN", "b2b", "HOTELBEDS", today.isoformat(), today.isoformat(), "120.00", "EUR"
+        ),
+        RateInput(
+            "MAD-URBAN",
+            "b2c",
+            "WEBBEDS",
+            today.isoformat(),
+            today.isoformat(),
+            "95.50",
+            "EUR",
+            max_selling="104.00",
+        ),
+    ]
+    priced = policies.price_batch(client_id, rates, uow(), ana)
+    with uow() as u:
+        policy = u.policies.get_for_client(client_id)
+    names = {r.id: r.name for r in (policy.rules if policy else ())}
+    table = Table(title="Rates priced by the commercial policy")
+    for col in ("hotel", "net", "selling", "rule", "note"):
+        table.add_column(col)
+    for rate, result in zip(rates, priced, strict=True):
+        table.add_row(
+            rate.hotel,
+            f"{rate.net} EUR",
+            str(result.selling),
+            names.get(result.rule_id, "—") if result.rule_id else "—",
+            f"clamped to {result.clamped}" if result.clamped else "",
+        )
+    out.print(table)
+    issued: list[str] = []
+    step(
+        "Create a live credential (hotels, EUR, one office network)",
+        lambda: issued.append(
+            str(
+                credentials.issue_credential(
+                    IssueCredential(
+                        client_id,
+                        "live",
+                        ["hotels"],
+                        ["EUR"],
+                        markets=["ES"],
+                        ip_allowlist=["81.45.12.0/24"],
+                    ),
+                    uow(),
+                    clock,
+                    ids,
+                    container.secrets(),
+                    policy_for,
+                    ana,
+                ).credential_id
+            )
+        ),
+    )
+    out.print("     secret shown once to the agent, stored only as a SHA-256 digest")
+    _settle(container)
+    tester = PerlaHubConnectionTester(uow, container.perlahub())
+    step(
+        "Connection test: a test availability search in PerlaHub",
+        lambda: credentials.record_connection_test(
+            RecordConnectionTest(UUID(issued[0])), uow(), clock, tester, ana
+        ),
+    )
+    step(
+        "Record the technical validations",
+        lambda: [
+            services.record_technical_validation(
+                RecordTechnicalValidation(client_id, name, passed=True), uow(), clock, ana
+            )
+            for name in ("availability_search", "booking_flow")
+        ],
+    )
+    step("Go live", lambda: services.go_live(GoLive(client_id), uow(), clock, ana))

@@ -59,6 +59,18 @@ class Settings:
     to this long to reach every process)."""
     max_body_bytes: int = 1_048_576
     """Largest request body the HTTP API accepts."""
+    dome_url: str | None = None
+    """Dome's API (``https://dome.example/api/v1``). Default: an in-process Dome double."""
+    dome_api_key: str | None = None
+    """The key perla presents to Dome (never logged)."""
+    perlahub_url: str | None = None
+    """PerlaHub's API. Default: an in-process PerlaHub double."""
+    perlahub_api_key: str | None = None
+    """The key perla presents to PerlaHub (never logged)."""
+    gateway_timeout_seconds: float = 10.0
+    """Timeout of each call to Dome or PerlaHub."""
+    gateway_retries: int = 3
+    """Retries of an idempotent call to Dome or PerlaHub on 5xx, 429 or timeouts."""
 
     @property
     def effective_database_url(self) -> str:
@@ -89,7 +101,12 @@ class Settings:
 
     def redacted(self) -> dict[str, str]:
         """The settings as text, with passwords in URLs masked (safe to log or print)."""
-        return {f.name: _redact(str(getattr(self, f.name))) for f in attrs.fields(type(self))}
+        return {
+            f.name: "***"
+            if f.name.endswith("api_key") and getattr(self, f.name)
+            else _redact(str(getattr(self, f.name)))
+            for f in attrs.fields(type(self))
+        }
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -77,3 +77,36 @@ def start_worker(container: Container, threads: int | None = None) -> dramatiq.W
     )
     worker.start()
     return worker
+
+
+class _Collect:
+    """A task queue that keeps delivery ids for :func:`drain_outbox`."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def enqueue(self, task: str, **kwargs: str | int) -> None:  # noqa: ARG002 - one task kind
+        self.ids.append(str(kwargs["message_id"]))
+
+
+def drain_outbox(container: Container, max_rounds: int = 100) -> int:
+    """Relay and deliver every due outbox message in this thread, until none is due.
+
+    For the demo, tests and one-off scripts; production uses the scheduler and workers. A
+    failing handler leaves its message pending with a delay (it is not due again in this
+    drain) and is logged; returns how many deliveries succeeded.
+    """
+    delivered = 0
+    for _ in range(max_rounds):
+        queue = _Collect()
+        if not relay_outbox(container.uow(), queue, container.clock(), 500):
+            break
+        for message_id in queue.ids:
+            try:
+                deliver_outbox_message(
+                    UUID(message_id), container.uow(), container.handlers(), container.clock()
+                )
+                delivered += 1
+            except Exception as exc:  # noqa: BLE001 - recorded on the message, retried later
+                log.warning("outbox.delivery_failed", message_id=message_id, error=str(exc))
+    return delivered

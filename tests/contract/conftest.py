@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete, text
 
 from perla_adapters.memory import FixedClock, InMemoryStore, InMemoryUnitOfWork, SequentialIds
 from perla_adapters.sql import SqlAlchemyUnitOfWork, create_engine_for, metadata, migrate
@@ -38,10 +38,30 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
 
 
 def _emptied(engine: Engine) -> Engine:
+    """Every table emptied in one transaction, the append-only ``policy_audit`` included: its
+    triggers are set aside for the deletes and are back, unchanged, when it commits."""
     with engine.begin() as connection:
+        restore = _lift_append_only(connection)
         for table in reversed(metadata.sorted_tables):
             connection.execute(delete(table))
+        for statement in restore:
+            connection.execute(text(statement))
     return engine
+
+
+def _lift_append_only(connection: Connection) -> list[str]:
+    """Disable (PostgreSQL) or drop (SQLite) policy_audit's triggers; returns what restores
+    them."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ALTER TABLE policy_audit DISABLE TRIGGER USER"))
+        return ["ALTER TABLE policy_audit ENABLE TRIGGER USER"]
+    triggers = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {"t": "policy_audit"},
+    ).all()
+    for name, _ in triggers:
+        connection.execute(text(f'DROP TRIGGER "{name}"'))
+    return [sql for _, sql in triggers]
 
 
 @pytest.fixture
@@ -63,3 +83,11 @@ def new_uow(
         return lambda: InMemoryUnitOfWork(store, clock, ids)
     engine = _emptied(request.getfixturevalue(f"{request.param}_engine"))
     return lambda: SqlAlchemyUnitOfWork(engine, clock, ids)
+
+
+@pytest.fixture(params=ADAPTERS[1:])
+def sql_engine(request: pytest.FixtureRequest) -> Engine:
+    """The SQL adapters' databases alone (SQLite, PostgreSQL), emptied, for what only a
+    database enforces."""
+    engine: Engine = request.getfixturevalue(f"{request.param}_engine")
+    return _emptied(engine)

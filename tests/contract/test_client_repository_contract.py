@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import attrs
 import pytest
 
 from perla_adapters.memory import FixedClock, SequentialIds
 from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
+from perla_core.kernel.money import Money
 from perla_core.kernel.pagination import PageRequest
 from perla_core.kernel.values import Email, Phone, TaxId
 from perla_core.onboarding.model import (
@@ -17,9 +19,12 @@ from perla_core.onboarding.model import (
     BusinessType,
     Client,
     ClientStatus,
+    CommercialEstimate,
+    ConnectionType,
     Contact,
     ContactRole,
     LeadStatus,
+    OnboardingConfig,
     Phase,
 )
 from perla_core.onboarding.ports import ClientQuery
@@ -116,6 +121,23 @@ def _fully_populated(ids: SequentialIds) -> Client:
         client_status=ClientStatus.LIVE,
         lost_reason="perdido en 2025 por precio, recuperado",
         converted_at=datetime(2026, 1, 20, 10, 0, tzinfo=UTC),
+        onboarding=OnboardingConfig(
+            products=("hotels", "transfers"),
+            currencies=("EUR", "USD"),
+            markets=("ES", "PT"),
+            connection_type=ConnectionType.XML_API,
+        ),
+        estimate=CommercialEstimate(240, Money.of("125000.50", "EUR")),
+        benchmark_access_until=datetime(2026, 1, 10, 23, 59, 59, 999999, tzinfo=buenos_aires),
+        benchmark_access_id="bm-0042",
+        benchmark_login="nandu.benchmark",
+        dome_customer_code="C-000123",
+        perlahub_agency_id="AG-77",
+        registration_error="perlahub: timeout al crear la agencia",
+        validated_by="bea",
+        validated_at=datetime(2026, 1, 22, 12, 0, tzinfo=UTC),
+        live_at=datetime(2026, 1, 31, 8, 15, 30, 5, tzinfo=buenos_aires),
+        technical_validations={"xml_schema": True, "busqueda_de_prueba": False},
     )
 
 
@@ -151,9 +173,31 @@ class TestClientRepositoryContract:
             assert loaded is not None
             assert _fields(loaded) == _fields(client)
             assert loaded.events == []
-            for moment in (loaded.created_at, loaded.updated_at, loaded.converted_at):
+            assert loaded.estimate is not None
+            assert loaded.estimate.monthly_revenue.amount == Decimal("125000.50")
+            for moment in (
+                loaded.created_at,
+                loaded.updated_at,
+                loaded.converted_at,
+                loaded.benchmark_access_until,
+                loaded.validated_at,
+                loaded.live_at,
+            ):
                 assert moment is not None
                 assert moment.utcoffset() is not None
+
+    def test_a_new_lead_comes_back_with_empty_onboarding_and_no_estimate(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        lead = _party(clock, ids, "Viajes Ñandú")
+        _add(new_uow, lead)
+
+        with new_uow() as uow:
+            stored = uow.clients.get(lead.id)
+
+        assert _fields(stored) == _fields(lead)
+        assert (stored.onboarding, stored.estimate) == (OnboardingConfig(), None)
+        assert stored.technical_validations == {}
 
     def test_adding_sets_version_one_and_each_save_increments_it(
         self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
@@ -223,6 +267,32 @@ class TestClientRepositoryContract:
             uow.clients.add(_party(clock, ids, "Primero", tax_id=_nif(1)))
             with pytest.raises(AlreadyExists):
                 uow.clients.add(_party(clock, ids, "Copia", tax_id=_nif(1)))
+
+    def test_a_dome_customer_code_belongs_to_one_client_only(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        first, other = _party(clock, ids, "Primero"), _party(clock, ids, "Otro")
+        first.dome_customer_code = "C-1"
+        _add(new_uow, first, other, _party(clock, ids, "Sin código"))
+
+        with new_uow() as uow:
+            copy = _party(clock, ids, "Copia")
+            copy.dome_customer_code = "C-1"
+            with pytest.raises(AlreadyExists) as on_add:
+                uow.clients.add(copy)
+            moved = uow.clients.get(other.id)
+            moved.dome_customer_code = "C-1"
+            with pytest.raises(AlreadyExists) as on_save:
+                uow.clients.save(moved)
+
+        assert on_add.value.field == on_save.value.field == "dome_customer_code"
+        with new_uow() as uow:
+            renamed = uow.clients.get(first.id)
+            renamed.dome_customer_code = "C-2"
+            uow.clients.save(renamed)
+            uow.commit()
+        with new_uow() as uow:
+            assert uow.clients.get(first.id).dome_customer_code == "C-2"
 
     def test_parties_without_a_tax_id_never_collide(
         self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds

@@ -6,14 +6,18 @@ from collections.abc import Callable
 from uuid import UUID
 
 import pytest
+from tests.contract.builders import LIMITS, a_credential, a_validated_client
 
 from perla_adapters.memory import FixedClock, SequentialIds
 from perla_core.access.model import ApiKey, Role
+from perla_core.credentials.events import CredentialRevoked
 from perla_core.kernel.errors import NotFound, StaleVersion
 from perla_core.kernel.values import Email
 from perla_core.onboarding.events import DetailsChanged, LeadRegistered
 from perla_core.onboarding.model import Client
 from perla_core.outbox import OutboxStatus
+from perla_core.policies.events import PolicyPricedScopeChanged
+from perla_core.policies.model import CommercialPolicy
 from perla_core.uow import UnitOfWork
 
 NewUow = Callable[[], UnitOfWork]
@@ -211,3 +215,67 @@ class TestUnitOfWorkContract:
         with new_uow() as uow:
             assert uow.outbox.for_aggregate(lead.id) == []
             assert sum(uow.outbox.count_by_status().values()) == 0
+
+    def test_events_of_every_aggregate_reach_the_outbox_in_the_order_they_were_touched(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        client = a_validated_client(clock, ids)
+        credential = a_credential(clock, ids, client)
+        with new_uow() as uow:
+            uow.clients.add(client)
+            uow.credentials.add(credential)
+            uow.commit()
+
+        policy = CommercialPolicy.open(client_id=client.id, now=clock.now(), actor="ana")
+        with new_uow() as uow:
+            uow.policies.add(policy)
+            loaded_credential = uow.credentials.get(credential.id)
+            loaded_credential.revoke(now=clock.now(), actor="ana", reason="baja")
+            uow.credentials.save(loaded_credential)
+            loaded_client = uow.clients.get(client.id)
+            loaded_client.record_technical_validation("xml", True, now=clock.now(), actor="bea")
+            uow.clients.save(loaded_client)
+            policy.set_priced(
+                currencies=["EUR"], global_rules=LIMITS, actor="ana", now=clock.now(),
+                reason="tarifas en euros",
+            )  # fmt: skip
+            uow.policies.save(policy)
+            uow.commit()
+
+        assert policy.events == loaded_credential.events == loaded_client.events == []
+        with new_uow() as uow:
+            messages = uow.outbox.claim_pending(clock.now(), 100)
+        assert [(m.topic, m.aggregate_id) for m in messages] == [
+            ("policies.policy_created", client.id),
+            ("policies.priced_scope_changed", client.id),
+            ("credentials.credential_revoked", credential.id),
+            ("onboarding.technical_validation_recorded", client.id),
+        ]
+        assert isinstance(messages[2].event, CredentialRevoked)
+        assert messages[2].event.reason == "baja"
+        assert messages[1].event == PolicyPricedScopeChanged(
+            client.id, clock.now(), "ana", 1, "tarifas en euros", ("EUR",), ()
+        )
+
+    def test_events_of_credentials_and_policies_never_reach_the_outbox_without_a_commit(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        client = a_validated_client(clock, ids)
+        credential = a_credential(clock, ids, client)
+        with new_uow() as uow:
+            uow.clients.add(client)
+            uow.credentials.add(credential)
+            uow.commit()
+
+        policy = CommercialPolicy.open(client_id=client.id, now=clock.now(), actor="ana")
+        with new_uow() as uow:
+            uow.policies.add(policy)
+            loaded = uow.credentials.get(credential.id)
+            loaded.revoke(now=clock.now(), actor="ana")
+            uow.credentials.save(loaded)
+
+        assert policy.events == loaded.events == []
+        with new_uow() as uow:
+            assert sum(uow.outbox.count_by_status().values()) == 0
+            assert uow.policies.get_for_client(client.id) is None
+            assert uow.credentials.get(credential.id).status.value == "suspended"

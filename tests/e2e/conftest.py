@@ -2,7 +2,12 @@
 
 ``container`` runs on the in-memory adapters; parametrize it indirectly with ``"sqlite"`` (a
 migrated file in ``tmp_path``) or ``"postgres"`` to run a test on a real database. The keys
-are issued through ``create_api_key``, as ``perla apikey create`` does.
+are issued through ``create_api_key``, as ``perla apikey create`` does. Dome and PerlaHub are
+the container's in-memory doubles; ``drain()`` runs the outbox in-process, as the workers
+would, so a converted client gets registered in both.
+
+Only one test of the suite runs on PostgreSQL (the session shares one database, and the
+parties here share a tax id).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from perla_core.access.model import Role
 from perla_core.access.services import create_api_key
 from perla_entrypoints.container import Container, build_container
 from perla_entrypoints.http import create_app
+from perla_entrypoints.workers import drain_outbox
 
 Headers = dict[str, str]
 Json = dict[str, Any]
 
 VALID_CIF = "B58378431"
 VALID_PHONE = "+34 943 71 19 52"
+PUBLIC_NETWORK = "81.45.12.0/24"
 
 
 def _lead_payload(**overrides: Any) -> Json:
@@ -61,6 +68,32 @@ def _conversion_details(version: int) -> Json:
             {"role": "administration", "name": "Lucía Pérez", "email": "lucia@viajesbrisa.es"}
         ],
     }
+
+
+def _rule_payload(**overrides: Any) -> Json:
+    """A 12.5% margin on every rate booked this decade."""
+    body: Json = {
+        "name": "Base margin",
+        "kind": "percent",
+        "value": "12.5",
+        "booking_from": "2020-01-01",
+        "booking_to": "2099-12-31",
+        "reason": "launch terms agreed with the client",
+    }
+    body.update(overrides)
+    return body
+
+
+def _credential_payload(**overrides: Any) -> Json:
+    """A live credential selling hotels in euros from one public network."""
+    body: Json = {
+        "environment": "live",
+        "products": ["hotels"],
+        "currencies": ["EUR"],
+        "ip_allowlist": [PUBLIC_NETWORK],
+    }
+    body.update(overrides)
+    return body
 
 
 @pytest.fixture
@@ -154,6 +187,93 @@ def client_party(
     assert converted.status_code == 200, converted.text
     body: Json = converted.json()
     return body
+
+
+@pytest.fixture
+def drain(container: Container) -> Callable[[], int]:
+    """``drain()`` delivers every due outbox message (Dome, PerlaHub) in this thread."""
+    return lambda: drain_outbox(container)
+
+
+@pytest.fixture
+def rule_payload() -> Callable[..., Json]:
+    """``rule_payload(**overrides)``: a valid margin rule body."""
+    return _rule_payload
+
+
+@pytest.fixture
+def credential_payload() -> Callable[..., Json]:
+    """``credential_payload(**overrides)``: a valid live credential body."""
+    return _credential_payload
+
+
+@pytest.fixture
+def registered_client(
+    client: TestClient[Litestar], agent: Headers, client_party: Json, drain: Callable[[], int]
+) -> Json:
+    """A converted client after the outbox ran: created in Dome and in PerlaHub."""
+    drain()
+    response = client.get(f"/api/v1/clients/{client_party['id']}", headers=agent)
+    body: Json = response.json()
+    assert body["status"] == "registered", body
+    return body
+
+
+@pytest.fixture
+def validated_client(client: TestClient[Litestar], agent: Headers, registered_client: Json) -> Json:
+    """A registered client whose record an agent validated ("ficha validada")."""
+    url = f"/api/v1/clients/{registered_client['id']}/transitions"
+    response = client.post(url, json={"action": "validate_record"}, headers=agent)
+    assert response.status_code == 200, response.text
+    body: Json = response.json()
+    return body
+
+
+@pytest.fixture
+def priced_client(client: TestClient[Litestar], agent: Headers, validated_client: Json) -> Json:
+    """A validated client whose policy has a margin rule and prices hotels in euros."""
+    policy = f"/api/v1/clients/{validated_client['id']}/commercial-policy"
+    added = client.post(f"{policy}/rules", json=_rule_payload(), headers=agent)
+    assert added.status_code == 201, added.text
+    scope = {"currencies": ["EUR"], "products": ["hotels"], "reason": "launch"}
+    priced = client.put(f"{policy}/priced-scope", json=scope, headers=agent)
+    assert priced.status_code == 200, priced.text
+    return validated_client
+
+
+@pytest.fixture
+def issued_credential(
+    client: TestClient[Litestar], agent: Headers, priced_client: Json, drain: Callable[[], int]
+) -> Json:
+    """A live credential of ``priced_client``, already pushed to PerlaHub; ``secret`` is the
+    one shown at issue."""
+    url = f"/api/v1/clients/{priced_client['id']}/credentials"
+    response = client.post(url, json=_credential_payload(), headers=agent)
+    assert response.status_code == 201, response.text
+    drain()
+    body: Json = response.json()
+    return {**body["credential"], "secret": body["secret"]}
+
+
+@pytest.fixture
+def live_client(
+    client: TestClient[Litestar], agent: Headers, issued_credential: Json, priced_client: Json
+) -> Json:
+    """``priced_client`` taken live: onboarding, a passing connection test with its live
+    credential, a passed technical validation, go-live."""
+    url = f"/api/v1/clients/{priced_client['id']}"
+    steps = [
+        (f"{url}/transitions", {"action": "start_onboarding"}),
+        (f"/api/v1/credentials/{issued_credential['id']}/connection-test", None),
+        (f"{url}/technical-validations", {"name": "availability_search", "passed": True}),
+        (f"{url}/go-live", {}),
+    ]
+    for path, body in steps:
+        response = client.post(path, json=body, headers=agent)
+        assert response.status_code == 200, response.text
+    live: Json = client.get(url, headers=agent).json()
+    assert live["status"] == "live", live
+    return live
 
 
 ProblemCheck = Callable[..., Json]

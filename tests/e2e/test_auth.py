@@ -26,8 +26,30 @@ WRITES = [
     ("PATCH", "/api/v1/leads/{id}"),
     ("POST", "/api/v1/leads/{id}/transitions"),
     ("POST", "/api/v1/leads/{id}/convert"),
+    ("POST", "/api/v1/leads/{id}/benchmark-access"),
     ("PATCH", "/api/v1/clients/{id}"),
     ("POST", "/api/v1/clients/{id}/transitions"),
+    ("POST", "/api/v1/clients/{id}/registration/retry"),
+    ("POST", "/api/v1/clients/{id}/technical-validations"),
+    ("POST", "/api/v1/clients/{id}/go-live"),
+    ("POST", "/api/v1/clients/{id}/credentials"),
+    ("POST", "/api/v1/clients/{id}/commercial-policy/rules"),
+    ("PUT", "/api/v1/clients/{id}/commercial-policy/priced-scope"),
+    ("POST", "/api/v1/clients/{id}/commercial-policy/scheduled-changes"),
+]
+# writes on a credential or a rule of the client: the id is filled in by the test
+NESTED_WRITES = [
+    ("PATCH", "/api/v1/credentials/{credential}"),
+    ("POST", "/api/v1/credentials/{credential}/suspend"),
+    ("POST", "/api/v1/credentials/{credential}/reactivate"),
+    ("POST", "/api/v1/credentials/{credential}/revoke"),
+    ("POST", "/api/v1/credentials/{credential}/rotate-secret"),
+    ("POST", "/api/v1/credentials/{credential}/connection-test"),
+    ("PATCH", "/api/v1/clients/{id}/commercial-policy/rules/{rule}"),
+    ("POST", "/api/v1/clients/{id}/commercial-policy/rules/{rule}/enable"),
+    ("POST", "/api/v1/clients/{id}/commercial-policy/rules/{rule}/disable"),
+    ("DELETE", "/api/v1/clients/{id}/commercial-policy/rules/{rule}?reason=x"),
+    ("DELETE", "/api/v1/clients/{id}/commercial-policy/scheduled-changes/{schedule}?reason=x"),
 ]
 ADMIN_ONLY = [
     ("GET", "/api/v1/api-keys", None),
@@ -36,17 +58,19 @@ ADMIN_ONLY = [
 ]
 
 
+PATH_IDS = ("{client_id}", "{key_id}", "{credential_id}", "{rule_id}", "{schedule_id}")
+
+
 def api_operations(client: TestClient[Litestar]) -> list[tuple[str, str]]:
     paths: Json = client.get("/schema/openapi.json").json()["paths"]
-    return [
-        (
-            method.upper(),
-            path.replace("{client_id}", str(uuid4())).replace("{key_id}", str(uuid4())),
-        )
-        for path, operations in paths.items()
-        if path.startswith("/api/")
-        for method in operations
-    ]
+    found: list[tuple[str, str]] = []
+    for path, operations in paths.items():
+        if not path.startswith("/api/"):
+            continue
+        for name in PATH_IDS:
+            path = path.replace(name, str(uuid4()))  # noqa: PLW2901 - filled in place
+        found.extend((method.upper(), path) for method in operations)
+    return found
 
 
 @pytest.mark.parametrize(
@@ -66,7 +90,7 @@ def test_every_api_route_needs_a_valid_bearer_key(
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     operations = api_operations(client)
-    assert len(operations) == 14
+    assert len(operations) == 43
     for method, path in operations:
         response = client.request(method, path, headers=headers, json={"x": 1})
         assert_problem(response, 401, "unauthenticated")
@@ -109,18 +133,101 @@ def test_a_readonly_key_cannot_write_and_nothing_changes(
     )
 
 
-def test_a_readonly_key_can_read_everything(
-    client: TestClient[Litestar], reader: Headers, client_party: Json
+@pytest.mark.parametrize(("method", "path"), NESTED_WRITES)
+def test_a_readonly_key_cannot_touch_credentials_or_rules_and_nothing_changes(
+    client: TestClient[Litestar],
+    agent: Headers,
+    reader: Headers,
+    issued_credential: Json,
+    priced_client: Json,
+    assert_problem: ProblemCheck,
+    method: str,
+    path: str,
 ) -> None:
-    party_id = client_party["id"]
+    policy_url = f"/api/v1/clients/{priced_client['id']}/commercial-policy"
+    scheduled = client.post(
+        f"{policy_url}/scheduled-changes",
+        json={
+            "effective_at": "2099-01-01T00:00:00+00:00",
+            "change": {"action": "set_priced", "currencies": ["EUR", "USD"]},
+            "reason": "dollars next year",
+        },
+        headers=agent,
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    policy = client.get(policy_url, headers=reader).json()
+    credential = client.get(f"/api/v1/credentials/{issued_credential['id']}", headers=reader)
+    url = path.format(
+        id=priced_client["id"],
+        credential=issued_credential["id"],
+        rule=policy["rules"][0]["id"],
+        schedule=policy["scheduled_changes"][0]["id"],
+    )
+    body = {"version": 1, "reason": "x", "label": "mine"}
+    problem = assert_problem(
+        client.request(method, url, json=body, headers=reader), 403, "permission_denied"
+    )
+    assert problem["role"] == "readonly"
+    assert client.get(policy_url, headers=reader).json() == policy
+    after = client.get(f"/api/v1/credentials/{issued_credential['id']}", headers=reader)
+    assert after.json() == credential.json()
+
+
+def test_a_readonly_key_can_read_everything_and_price(
+    client: TestClient[Litestar], reader: Headers, issued_credential: Json, priced_client: Json
+) -> None:
+    party_id = priced_client["id"]
     for path in (
         "/api/v1/leads",
         f"/api/v1/leads/{party_id}",
         "/api/v1/clients",
         f"/api/v1/clients/{party_id}",
         f"/api/v1/clients/{party_id}/activity",
+        f"/api/v1/clients/{party_id}/go-live",
+        f"/api/v1/clients/{party_id}/credentials",
+        f"/api/v1/credentials/{issued_credential['id']}",
+        f"/api/v1/clients/{party_id}/commercial-policy",
+        f"/api/v1/clients/{party_id}/commercial-policy/history",
+        f"/api/v1/clients/{party_id}/commercial-policy/diff?from=0&to=2",
+        "/api/v1/global-rules",
     ):
         assert client.get(path, headers=reader).status_code == 200, path
+    rate = {
+        "hotel": "H1",
+        "channel": "web",
+        "supplier": "S1",
+        "booking_date": "2030-01-10",
+        "stay_date": "2030-02-01",
+        "net": "100",
+        "currency": "EUR",
+    }
+    priced = client.post(
+        f"/api/v1/clients/{party_id}/commercial-policy/price",
+        json={"rates": [rate]},
+        headers=reader,
+    )
+    assert priced.status_code == 200, priced.text
+    assert priced.json()["rates"][0]["selling"] == {"amount": "112.50", "currency": "EUR"}
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.READONLY])
+def test_only_an_admin_changes_perlahubs_global_rules(
+    client: TestClient[Litestar],
+    keys: dict[Role, str],
+    admin: Headers,
+    assert_problem: ProblemCheck,
+    role: Role,
+) -> None:
+    before = client.get("/api/v1/global-rules", headers=admin).json()
+    headers = {"Authorization": f"Bearer {keys[role]}"}
+    rules = {"min_margin_percent": "0", "max_margin_percent": "5"}
+    response = client.put("/api/v1/global-rules", json=rules, headers=headers)
+    problem = assert_problem(response, 403, "permission_denied")
+    assert problem["permission"] == "administer"
+    assert client.get("/api/v1/global-rules", headers=headers).json() == before
+    changed = client.put("/api/v1/global-rules", json=rules, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert client.get("/api/v1/global-rules", headers=headers).json()["max_margin_percent"] == "5"
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

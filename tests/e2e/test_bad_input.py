@@ -15,6 +15,15 @@ Json = dict[str, Any]
 ProblemCheck = Callable[..., Json]
 
 UNKNOWN_ID = "01900000-0000-7000-8000-000000000000"
+RULE = {
+    "name": "Base",
+    "kind": "percent",
+    "value": "10",
+    "booking_from": "2020-01-01",
+    "booking_to": "2099-12-31",
+    "reason": "r",
+}
+SCOPE = {"currencies": ["EUR"], "products": ["hotels"], "reason": "r"}
 
 
 def stored(client: TestClient[Litestar], headers: Headers, party: Json) -> Json:
@@ -346,12 +355,15 @@ def test_converting_with_a_stale_version_or_twice_is_refused_with_409(
 
 
 @pytest.mark.parametrize(
-    ("transition", "status", "code"),
+    ("transition", "status", "code", "fields"),
     [
-        ({"action": "go_live"}, 409, "illegal_transition"),
-        ({"action": "mark_contacted"}, 422, "invalid_value"),
-        ({"action": "register_in_dome", "version": 1}, 409, "stale_version"),
-        ({"action": 3}, 400, "invalid_request"),
+        ({"action": "start_onboarding"}, 409, "illegal_transition", ["status"]),
+        ({"action": "go_live"}, 422, "invalid_value", ["action"]),
+        ({"action": "register_in_dome"}, 422, "invalid_value", ["action"]),
+        ({"action": "register_in_perlahub", "version": 1}, 422, "invalid_value", ["action"]),
+        ({"action": "validate_record", "version": 1}, 409, "stale_version", ["version"]),
+        ({"action": "mark_contacted"}, 422, "invalid_value", ["action"]),
+        ({"action": 3}, 400, "invalid_request", ["action"]),
     ],
 )
 def test_a_refused_client_transition_leaves_the_client_as_it_was(
@@ -362,13 +374,16 @@ def test_a_refused_client_transition_leaves_the_client_as_it_was(
     transition: Json,
     status: int,
     code: str,
+    fields: list[str],
 ) -> None:
     url = f"/api/v1/clients/{client_party['id']}"
     body = assert_problem(
-        client.post(f"{url}/transitions", json=transition, headers=agent), status, code
+        client.post(f"{url}/transitions", json=transition, headers=agent), status, code, fields
     )
     if code == "illegal_transition":
-        assert body["allowed"] == ["register_in_dome"]
+        assert body["current"] == "pending_registration"
+    if transition.get("action") in ("go_live", "register_in_dome", "register_in_perlahub"):
+        assert "by hand" in body["detail"]
     assert client.get(url, headers=agent).json() == client_party
 
 
@@ -381,10 +396,82 @@ def test_a_client_step_on_a_lead_is_an_illegal_transition(
     lead = register()
     response = client.post(
         f"/api/v1/clients/{lead['id']}/transitions",
-        json={"action": "register_in_dome"},
+        json={"action": "validate_record"},
         headers=agent,
     )
     assert_problem(response, 409, "illegal_transition")
+    assert stored(client, agent, lead) == lead
+
+
+@pytest.mark.parametrize(
+    ("estimate", "field"),
+    [
+        ({"monthly_bookings": 10, "monthly_revenue": {"amount": 1200.5}}, "amount"),
+        ({"monthly_bookings": 10, "monthly_revenue": {"amount": 1200}}, "amount"),
+        ({"monthly_bookings": 1.5, "monthly_revenue": {"amount": "1"}}, "monthly_bookings"),
+        ({"monthly_bookings": 10, "monthly_revenue": {"amount": "1", "cents": 3}}, "cents"),
+    ],
+)
+def test_money_written_as_a_json_number_is_refused_naming_the_field(
+    client: TestClient[Litestar],
+    agent: Headers,
+    lead_payload: Callable[..., Json],
+    assert_problem: ProblemCheck,
+    estimate: Json,
+    field: str,
+) -> None:
+    response = client.post("/api/v1/leads", json=lead_payload(estimate=estimate), headers=agent)
+    path = "estimate" if field == "monthly_bookings" else "estimate.monthly_revenue"
+    body = assert_problem(response, 400, "invalid_request", [f"{path}.{field}"])
+    if field == "amount":
+        assert "text" in body["errors"][0]["message"]
+    assert no_leads(client, agent)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        (
+            {"estimate": {"monthly_bookings": 10, "monthly_revenue": {"amount": "lots"}}},
+            ["estimate.monthly_revenue.amount"],
+        ),
+        (
+            {
+                "estimate": {
+                    "monthly_bookings": 10,
+                    "monthly_revenue": {"amount": "1", "currency": "XXX"},
+                }
+            },
+            ["estimate.monthly_revenue.currency"],
+        ),
+        (
+            {"estimate": {"monthly_bookings": -1, "monthly_revenue": {"amount": "1"}}},
+            ["estimate.monthly_bookings"],
+        ),
+        pytest.param(
+            {"onboarding": {"products": ["hotels", "cruises"]}},
+            ["onboarding.products[1]"],
+        ),
+        pytest.param(
+            {"onboarding": {"currencies": ["EURO"]}},
+            ["onboarding.currencies[0]"],
+        ),
+        ({"onboarding": {"connection_type": "fax"}}, ["onboarding.connection_type"]),
+    ],
+)
+def test_a_refused_onboarding_or_estimate_leaves_the_record_as_it_was(
+    client: TestClient[Litestar],
+    agent: Headers,
+    register: Callable[..., Json],
+    assert_problem: ProblemCheck,
+    changes: Json,
+    fields: list[str],
+) -> None:
+    lead = register()
+    response = client.patch(
+        f"/api/v1/leads/{lead['id']}", json={"version": lead["version"], **changes}, headers=agent
+    )
+    assert_problem(response, 422, "invalid_input", fields)
     assert stored(client, agent, lead) == lead
 
 
@@ -398,10 +485,33 @@ def test_a_client_step_on_a_lead_is_an_illegal_transition(
         ("PATCH", "/api/v1/leads/{id}", {"version": 1, "notes": "x"}),
         ("POST", "/api/v1/leads/{id}/transitions", {"action": "mark_contacted"}),
         ("POST", "/api/v1/leads/{id}/convert", {}),
+        ("POST", "/api/v1/leads/{id}/benchmark-access", {}),
         ("GET", "/api/v1/clients/{id}", None),
         ("PATCH", "/api/v1/clients/{id}", {"version": 1}),
-        ("POST", "/api/v1/clients/{id}/transitions", {"action": "go_live"}),
+        ("POST", "/api/v1/clients/{id}/transitions", {"action": "validate_record"}),
         ("GET", "/api/v1/clients/{id}/activity", None),
+        ("POST", "/api/v1/clients/{id}/registration/retry", {}),
+        ("POST", "/api/v1/clients/{id}/technical-validations", {"name": "x", "passed": True}),
+        ("GET", "/api/v1/clients/{id}/go-live", None),
+        ("POST", "/api/v1/clients/{id}/go-live", {}),
+        ("GET", "/api/v1/clients/{id}/credentials", None),
+        (
+            "POST",
+            "/api/v1/clients/{id}/credentials",
+            {"environment": "test", "products": [], "currencies": []},
+        ),
+        ("GET", "/api/v1/credentials/{id}", None),
+        ("PATCH", "/api/v1/credentials/{id}", {"version": 1}),
+        ("POST", "/api/v1/credentials/{id}/suspend", {}),
+        ("POST", "/api/v1/credentials/{id}/reactivate", {}),
+        ("POST", "/api/v1/credentials/{id}/revoke", {}),
+        ("POST", "/api/v1/credentials/{id}/rotate-secret", {}),
+        ("POST", "/api/v1/credentials/{id}/connection-test", None),
+        ("GET", "/api/v1/clients/{id}/commercial-policy", None),
+        ("POST", "/api/v1/clients/{id}/commercial-policy/rules", RULE),
+        ("PUT", "/api/v1/clients/{id}/commercial-policy/priced-scope", SCOPE),
+        ("GET", "/api/v1/clients/{id}/commercial-policy/history", None),
+        ("POST", "/api/v1/clients/{id}/commercial-policy/price", {"rates": []}),
     ],
 )
 def test_an_unknown_id_is_404(

@@ -19,6 +19,7 @@ from perla_entrypoints.http.schemas import Activity
 Json = dict[str, Any]
 ProblemCheck = Callable[..., Json]
 
+POLICY = "/api/v1/clients/{client_id}/commercial-policy"
 OPERATIONS = {
     ("GET", "/health"): "health",
     ("GET", "/ready"): "ready",
@@ -33,6 +34,35 @@ OPERATIONS = {
     ("PATCH", "/api/v1/clients/{client_id}"): "updateClient",
     ("POST", "/api/v1/clients/{client_id}/transitions"): "advanceClient",
     ("GET", "/api/v1/clients/{client_id}/activity"): "clientActivity",
+    ("POST", "/api/v1/leads/{client_id}/benchmark-access"): "grantBenchmarkAccess",
+    ("POST", "/api/v1/clients/{client_id}/registration/retry"): "retryRegistration",
+    ("POST", "/api/v1/clients/{client_id}/technical-validations"): "recordTechnicalValidation",
+    ("GET", "/api/v1/clients/{client_id}/go-live"): "goLiveChecklist",
+    ("POST", "/api/v1/clients/{client_id}/go-live"): "goLive",
+    ("POST", "/api/v1/clients/{client_id}/credentials"): "issueCredential",
+    ("GET", "/api/v1/clients/{client_id}/credentials"): "listCredentials",
+    ("GET", "/api/v1/credentials/{credential_id}"): "getCredential",
+    ("PATCH", "/api/v1/credentials/{credential_id}"): "editCredential",
+    ("POST", "/api/v1/credentials/{credential_id}/suspend"): "suspendCredential",
+    ("POST", "/api/v1/credentials/{credential_id}/reactivate"): "reactivateCredential",
+    ("POST", "/api/v1/credentials/{credential_id}/revoke"): "revokeCredential",
+    ("POST", "/api/v1/credentials/{credential_id}/rotate-secret"): "rotateCredentialSecret",
+    ("POST", "/api/v1/credentials/{credential_id}/connection-test"): "testCredentialConnection",
+    ("GET", f"{POLICY}"): "getCommercialPolicy",
+    ("POST", f"{POLICY}/rules"): "addMarginRule",
+    ("GET", f"{POLICY}/rules/{{rule_id}}"): "getMarginRule",
+    ("PATCH", f"{POLICY}/rules/{{rule_id}}"): "changeMarginRule",
+    ("DELETE", f"{POLICY}/rules/{{rule_id}}"): "removeMarginRule",
+    ("POST", f"{POLICY}/rules/{{rule_id}}/enable"): "enableMarginRule",
+    ("POST", f"{POLICY}/rules/{{rule_id}}/disable"): "disableMarginRule",
+    ("PUT", f"{POLICY}/priced-scope"): "setPricedScope",
+    ("GET", f"{POLICY}/history"): "policyHistory",
+    ("GET", f"{POLICY}/diff"): "policyDiff",
+    ("POST", f"{POLICY}/scheduled-changes"): "schedulePolicyChange",
+    ("DELETE", f"{POLICY}/scheduled-changes/{{schedule_id}}"): "cancelScheduledChange",
+    ("POST", f"{POLICY}/price"): "priceRates",
+    ("GET", "/api/v1/global-rules"): "getGlobalRules",
+    ("PUT", "/api/v1/global-rules"): "setGlobalRules",
     ("POST", "/api/v1/api-keys"): "createApiKey",
     ("GET", "/api/v1/api-keys"): "listApiKeys",
     ("DELETE", "/api/v1/api-keys/{key_id}"): "revokeApiKey",
@@ -144,6 +174,22 @@ def test_route_descriptions_are_the_use_cases_docstrings(client: TestClient[Lite
     assert paths["/api/v1/leads/{client_id}/convert"]["post"]["description"].startswith(
         "Make a lead a client"
     )
+    go_live = paths["/api/v1/clients/{client_id}/go-live"]["post"]["description"]
+    assert go_live.startswith("Put the client live")
+    issue = paths["/api/v1/clients/{client_id}/credentials"]["post"]["description"]
+    assert "shown this once" in issue
+    price = paths[f"{POLICY}/price"]["post"]["description"]
+    assert price.startswith("Price a batch of rates")
+
+
+def test_the_secret_is_only_in_the_answers_that_create_it(client: TestClient[Litestar]) -> None:
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+    holding = sorted(
+        name
+        for name, schema in schemas.items()
+        if {"secret", "secret_digest"} & set(schema.get("properties", {}))
+    )
+    assert holding == ["IssuedCredentialOut"]
 
 
 def test_the_openapi_document_describes_bodies_and_problems(
@@ -164,7 +210,10 @@ def test_the_openapi_document_describes_bodies_and_problems(
         "created_at",
     ):
         assert field in party
+    for field in ("onboarding", "estimate", "benchmark", "registration", "live_at"):
+        assert field in party
     assert sorted(schemas["LeadIn"]["required"]) == ["country", "trade_name"]
+    assert schemas["MoneyIn"]["properties"]["amount"]["type"] == "string"
     assert schemas["DetailsPatch"]["required"] == ["version"]
     actions = schemas["LeadTransitionIn"]["properties"]["action"]["enum"]
     assert "grant_benchmark_access" in actions
@@ -173,10 +222,12 @@ def test_the_openapi_document_describes_bodies_and_problems(
     assert {"201", "400", "401", "403", "409", "413", "422"} <= set(register["responses"])
 
 
-def test_every_onboarding_event_has_an_activity_entry() -> None:
+def test_every_event_of_a_clients_timeline_has_an_activity_entry() -> None:
     tags = {kind.__struct_config__.tag for kind in get_args(Activity)}
-    onboarding = {name for name in EVENT_TYPES if name.startswith("onboarding.")}
-    assert onboarding <= tags
+    about_the_client = {
+        name for name in EVENT_TYPES if name.startswith(("onboarding.", "policies."))
+    }
+    assert about_the_client <= tags
 
 
 def test_the_interactive_reference_is_served_without_a_key(

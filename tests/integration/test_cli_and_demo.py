@@ -20,7 +20,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_client(
+def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_live(
     tmp_path: Path,
 ) -> None:
     result = subprocess.run(
@@ -34,10 +34,13 @@ def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_clie
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     text = " ".join(result.stdout.split())  # rich wraps lines at the terminal width
-    assert "Viajes Ñandú is now a client" in text
+    assert "Viajes Ñandú is now a live client (tier B)" in text
     assert "refused (precondition_failed)" in text
     assert "refused (stale_version)" in text
-    assert "refused (illegal_transition)" in text
+    assert "refused (go_live_refused)" in text
+    assert "refused (policy_conflict)" in text
+    assert "Dome customer C" in text
+    assert "clamped to ceiling" in text
     assert "0 pending" in text
     demo_dirs = list((tmp_path / "data" / "demo").iterdir())
     assert len(demo_dirs) == 1

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
+from perla_adapters.memory import FixedClock, SequentialIds
 from perla_adapters.sql import (
+    SqlAlchemyUnitOfWork,
     create_engine_for,
     current_revision,
     downgrade,
@@ -17,8 +21,10 @@ from perla_adapters.sql import (
     metadata,
     migrate,
 )
+from perla_core.onboarding.model import OnboardingConfig
 
-TABLES = {"clients", "api_keys", "outbox", "processed_messages"}
+INITIAL_TABLES = {"clients", "api_keys", "outbox", "processed_messages"}
+TABLES = INITIAL_TABLES | {"credentials", "commercial_policies", "policy_audit", "global_rules"}
 
 
 @pytest.fixture
@@ -41,7 +47,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == "0002"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -69,6 +75,29 @@ def test_the_schema_has_the_indexes_the_list_filters_and_the_relay_need(engine: 
     assert client_indexes["uq_clients_tax_id"]["unique"]
     assert outbox_indexes["ix_outbox_status_available_at"] == ["status", "available_at"]
     assert outbox_indexes["ix_outbox_aggregate_id"] == ["aggregate_id"]
+    assert client_indexes["uq_clients_dome_customer_code"]["unique"]
+    credential_indexes = {i["name"]: i for i in inspector.get_indexes("credentials")}
+    assert credential_indexes["ix_credentials_client_id"]["column_names"] == ["client_id"]
+    assert {u["name"] for u in inspector.get_unique_constraints("credentials")} == {
+        "uq_credentials_username"
+    }
+    policy_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(
+        "commercial_policies")}  # fmt: skip
+    assert policy_indexes["ix_commercial_policies_next_due_at"] == ["next_due_at"]
+    assert inspector.get_pk_constraint("policy_audit")["constrained_columns"] == [
+        "client_id",
+        "revision",
+    ]
+    references = {
+        (table, fk["referred_table"])
+        for table in ("credentials", "commercial_policies", "policy_audit")
+        for fk in inspector.get_foreign_keys(table)
+    }
+    assert references == {
+        ("credentials", "clients"),
+        ("commercial_policies", "clients"),
+        ("policy_audit", "commercial_policies"),
+    }
 
 
 def test_migrating_again_changes_nothing_and_a_url_works_as_well_as_an_engine(
@@ -90,3 +119,71 @@ def test_downgrading_to_base_removes_every_table(engine: Engine) -> None:
     assert current_revision(engine) is None
     migrate(engine)
     assert _tables(engine) == TABLES
+
+
+def _append_only_guards(engine: Engine) -> set[str]:
+    """The triggers (and, on PostgreSQL, the function) keeping policy_audit append-only."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.execute(
+                text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                    " UNION SELECT proname FROM pg_proc WHERE proname LIKE 'policy_audit%'"
+                )
+            )
+        else:
+            rows = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        return {name for (name,) in rows}
+
+
+def test_the_second_migration_adds_the_append_only_guards_and_its_downgrade_removes_all(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+    guards = (
+        {"policy_audit_append_only", "policy_audit_refuse_change"}
+        if engine.dialect.name == "postgresql"
+        else {"policy_audit_no_update", "policy_audit_no_delete"}
+    )
+    assert _append_only_guards(engine) == guards
+
+    downgrade(engine, "0001")
+
+    assert current_revision(engine) == "0001"
+    assert _tables(engine) == INITIAL_TABLES
+    assert _append_only_guards(engine) == set()
+    client_columns = {c["name"] for c in inspect(engine).get_columns("clients")}
+    assert not client_columns & {"onboarding", "dome_customer_code", "technical_validations"}
+    assert "uq_clients_dome_customer_code" not in {
+        i["name"] for i in inspect(engine).get_indexes("clients")
+    }
+    migrate(engine)
+    assert _tables(engine) == TABLES
+    assert _append_only_guards(engine) == guards
+
+
+def test_clients_stored_before_the_second_migration_load_after_it(engine: Engine) -> None:
+    migrate(engine)
+    downgrade(engine, "0001")
+    client_id = uuid4()
+    now = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO clients (id, version, trade_name, country, markets, addresses,"
+                " contacts, phase, lead_status, created_at, updated_at, search_text, email)"
+                " VALUES (:id, 1, 'Viajes', 'ES', '[]', '[]', '[]', 'lead', 'new', :now, :now,"
+                " 'viajes', 'hola@viajes.es')"
+            ),
+            {"id": client_id.hex if engine.dialect.name == "sqlite" else client_id, "now": now},
+        )
+
+    migrate(engine)
+
+    with SqlAlchemyUnitOfWork(engine, FixedClock(), SequentialIds()) as uow:
+        client = uow.clients.get(client_id)
+    assert (client.onboarding, client.estimate, client.technical_validations) == (
+        OnboardingConfig(),
+        None,
+        {},
+    )

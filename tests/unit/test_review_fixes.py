@@ -53,7 +53,13 @@ def test_the_activity_keeps_the_order_of_events_with_real_time_and_ids() -> None
     for action in ("mark_contacted", "record_meeting", "grant_benchmark_access"):
         services.advance_lead(AdvanceLead(lead, action), uow, clock, AGENT)
     names = [type(e).__name__ for e in services.activity(lead, uow, AGENT)]
-    assert names == ["LeadRegistered"] + ["LeadStatusChanged"] * 3
+    assert names == [
+        "LeadRegistered",
+        "LeadStatusChanged",
+        "LeadStatusChanged",
+        "LeadStatusChanged",
+        "BenchmarkAccessRequested",
+    ]
 
 
 def test_an_edit_that_changes_nothing_keeps_the_version() -> None:

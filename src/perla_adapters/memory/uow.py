@@ -4,20 +4,26 @@ Committed state lives in an :class:`InMemoryStore` shared by every unit of work 
 (as a database is shared by sessions). A unit of work reads copies, stages its writes and
 applies them on ``commit`` under a lock, re-checking versions, so two units of work editing
 one aggregate behave as they do on PostgreSQL: the second commit raises ``StaleVersion``.
+Credentials, commercial policies and the global rules live in
+:mod:`perla_adapters.memory.credentials` and :mod:`perla_adapters.memory.policies`.
 """
 
 from __future__ import annotations
 
-import copy
-import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from uuid import UUID
 
 import attrs
 
+from perla_adapters.memory.credentials import InMemoryCredentialRepository
+from perla_adapters.memory.policies import (
+    InMemoryGlobalRulesRepository,
+    InMemoryPolicyRepository,
+)
+from perla_adapters.memory.store import InMemoryStore, Transaction, copy_of
 from perla_core.access.model import ApiKey
 from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
 from perla_core.kernel.events import drain_events
@@ -29,41 +35,30 @@ from perla_core.onboarding.model import Client
 from perla_core.onboarding.ports import ClientQuery
 from perla_core.outbox import OutboxMessage, OutboxStatus, messages_for
 
-
-class InMemoryStore:
-    """What a database would hold: committed aggregates, outbox rows, processed keys."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.clients: dict[UUID, Client] = {}
-        self.api_keys: dict[UUID, ApiKey] = {}
-        self.outbox: dict[UUID, OutboxMessage] = {}
-        self.processed: dict[tuple[UUID, str], datetime] = {}
-        self.claimed: set[UUID] = set()
-
-
-class _Staged:
-    """Writes of one transaction, applied to the store on commit."""
-
-    def __init__(self) -> None:
-        self.ops: list[Callable[[InMemoryStore], None]] = []
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork", "search_text"]
 
 
 class InMemoryClientRepository:
-    def __init__(self, store: InMemoryStore, staged: _Staged) -> None:
+    """Leads and clients; the tax id and the Dome customer code are unique."""
+
+    def __init__(self, store: InMemoryStore, tx: Transaction) -> None:
         self._store = store
-        self._staged = staged
+        self._tx = tx
         self._pending: dict[UUID, Client] = {}
         self.seen: list[Client] = []
 
     def _current(self) -> dict[UUID, Client]:
         return {**self._store.clients, **self._pending}
 
+    def exists(self, client_id: UUID) -> bool:
+        with self._store.lock:
+            return client_id in self._current()
+
     def add(self, client: Client) -> None:
         with self._store.lock:
             if client.id in self._current():
                 raise AlreadyExists(f"client {client.id} already exists", field="id")
-            self._check_tax_id(client)
+            _check_unique(client, self._current().values())
             client.version = 1
             self._stage(client, base_version=None)
 
@@ -74,51 +69,45 @@ class InMemoryClientRepository:
                 raise NotFound("client", client.id)
             if stored.version != client.version:
                 raise StaleVersion("client", client.id, client.version, stored.version)
-            self._check_tax_id(client)
+            _check_unique(client, self._current().values())
             base = client.version
             client.version = base + 1
             self._stage(client, base_version=base)
 
     def _stage(self, client: Client, base_version: int | None) -> None:
-        snapshot = _copy(client)
+        snapshot = copy_of(client)
         snapshot.events.clear()
         self._pending[client.id] = snapshot
-        if client not in self.seen:
-            self.seen.append(client)
+        self._see(client)
 
         def apply(store: InMemoryStore) -> None:
             stored = store.clients.get(client.id)
             actual = None if stored is None else stored.version
             if actual != base_version:
                 raise StaleVersion("client", client.id, base_version or 0, actual)
-            if snapshot.tax_id is not None:
-                for other in store.clients.values():
-                    if other.id != snapshot.id and other.tax_id == snapshot.tax_id:
-                        raise AlreadyExists(f"tax id {snapshot.tax_id} is taken", field="tax_id")
+            _check_unique(snapshot, store.clients.values())
             store.clients[client.id] = snapshot
 
-        self._staged.ops.append(apply)
+        self._tx.ops.append(apply)
 
-    def _check_tax_id(self, client: Client) -> None:
-        if client.tax_id is None:
-            return
-        other = self.by_tax_id(client.tax_id)
-        if other is not None and other.id != client.id:
-            raise AlreadyExists(f"tax id {client.tax_id} is taken", field="tax_id")
+    def _see(self, client: Client) -> None:
+        if client not in self.seen:
+            self.seen.append(client)
+        self._tx.touch(client)
 
     def get(self, client_id: UUID) -> Client:
         with self._store.lock:
             stored = self._current().get(client_id)
         if stored is None:
             raise NotFound("client", client_id)
-        client = _copy(stored)
-        self.seen.append(client)
+        client = copy_of(stored)
+        self._see(client)
         return client
 
     def by_tax_id(self, tax_id: TaxId) -> Client | None:
         with self._store.lock:
             found = next((c for c in self._current().values() if c.tax_id == tax_id), None)
-        return _copy(found) if found else None
+        return copy_of(found) if found else None
 
     def list(self, query: ClientQuery) -> Page[Client]:
         with self._store.lock:
@@ -126,8 +115,22 @@ class InMemoryClientRepository:
         rows.sort(key=lambda c: (c.created_at, c.id.int), reverse=True)
         start, stop = query.page.offset, query.page.offset + query.page.limit
         return Page(
-            [_copy(c) for c in rows[start:stop]], len(rows), query.page.limit, query.page.offset
+            [copy_of(c) for c in rows[start:stop]], len(rows), query.page.limit, query.page.offset
         )
+
+
+def _check_unique(client: Client, others: Iterable[Client]) -> None:
+    """Another party holding the tax id or the Dome customer code already exists."""
+    for other in others:
+        if other.id == client.id:
+            continue
+        if client.tax_id is not None and other.tax_id == client.tax_id:
+            raise AlreadyExists(f"tax id {client.tax_id} is taken", field="tax_id")
+        code = client.dome_customer_code
+        if code is not None and other.dome_customer_code == code:
+            raise AlreadyExists(
+                f"Dome customer {code} is another client's", field="dome_customer_code"
+            )
 
 
 def search_text(client: Client) -> str:
@@ -151,17 +154,10 @@ def _matches(client: Client, q: ClientQuery) -> bool:
     )
 
 
-T = TypeVar("T")
-
-
-def _copy(obj: T) -> T:
-    return copy.deepcopy(obj)
-
-
 class InMemoryApiKeyRepository:
-    def __init__(self, store: InMemoryStore, staged: _Staged) -> None:
+    def __init__(self, store: InMemoryStore, tx: Transaction) -> None:
         self._store = store
-        self._staged = staged
+        self._tx = tx
         self._pending: dict[UUID, ApiKey] = {}
 
     def _current(self) -> dict[UUID, ApiKey]:
@@ -183,28 +179,28 @@ class InMemoryApiKeyRepository:
         self._stage(key)
 
     def _stage(self, key: ApiKey) -> None:
-        snapshot = _copy(key)
+        snapshot = copy_of(key)
         self._pending[key.id] = snapshot
-        self._staged.ops.append(lambda store: store.api_keys.__setitem__(key.id, snapshot))
+        self._tx.ops.append(lambda store: store.api_keys.__setitem__(key.id, snapshot))
 
     def get(self, key_id: UUID) -> ApiKey:
         found = self._current().get(key_id)
         if found is None:
             raise NotFound("api key", key_id)
-        return _copy(found)
+        return copy_of(found)
 
     def by_prefix(self, prefix: str) -> ApiKey | None:
         found = next((k for k in self._current().values() if k.prefix == prefix), None)
-        return _copy(found) if found else None
+        return copy_of(found) if found else None
 
     def list(self) -> list[ApiKey]:
-        return sorted((_copy(k) for k in self._current().values()), key=lambda k: k.created_at)
+        return sorted((copy_of(k) for k in self._current().values()), key=lambda k: k.created_at)
 
 
 class InMemoryOutboxRepository:
-    def __init__(self, store: InMemoryStore, staged: _Staged) -> None:
+    def __init__(self, store: InMemoryStore, tx: Transaction) -> None:
         self._store = store
-        self._staged = staged
+        self._tx = tx
         self._pending: dict[UUID, OutboxMessage] = {}
         self.claimed: set[UUID] = set()
 
@@ -217,7 +213,7 @@ class InMemoryOutboxRepository:
 
     def _put(self, message: OutboxMessage) -> None:
         self._pending[message.id] = message
-        self._staged.ops.append(lambda store: store.outbox.__setitem__(message.id, message))
+        self._tx.ops.append(lambda store: store.outbox.__setitem__(message.id, message))
 
     def get(self, message_id: UUID) -> OutboxMessage:
         found = self._current().get(message_id)
@@ -279,9 +275,9 @@ class InMemoryOutboxRepository:
 
 
 class InMemoryProcessedMessages:
-    def __init__(self, store: InMemoryStore, staged: _Staged) -> None:
+    def __init__(self, store: InMemoryStore, tx: Transaction) -> None:
         self._store = store
-        self._staged = staged
+        self._tx = tx
         self._pending: set[tuple[UUID, str]] = set()
 
     def seen(self, message_id: UUID, handler: str) -> bool:
@@ -297,7 +293,7 @@ class InMemoryProcessedMessages:
                 raise AlreadyExists(f"{handler} already processed {message_id}", field="id")
             store.processed[key] = at
 
-        self._staged.ops.append(apply)
+        self._tx.ops.append(apply)
 
 
 class InMemoryUnitOfWork:
@@ -313,11 +309,14 @@ class InMemoryUnitOfWork:
         previous = getattr(self, "outbox", None)
         if previous is not None:
             previous.release()
-        self._staged = _Staged()
-        self.clients = InMemoryClientRepository(self.store, self._staged)
-        self.api_keys = InMemoryApiKeyRepository(self.store, self._staged)
-        self.outbox = InMemoryOutboxRepository(self.store, self._staged)
-        self.processed = InMemoryProcessedMessages(self.store, self._staged)
+        self._tx = Transaction()
+        self.clients = InMemoryClientRepository(self.store, self._tx)
+        self.api_keys = InMemoryApiKeyRepository(self.store, self._tx)
+        self.credentials = InMemoryCredentialRepository(self.store, self._tx, self.clients.exists)
+        self.policies = InMemoryPolicyRepository(self.store, self._tx, self.clients.exists)
+        self.global_rules = InMemoryGlobalRulesRepository(self.store, self._tx)
+        self.outbox = InMemoryOutboxRepository(self.store, self._tx)
+        self.processed = InMemoryProcessedMessages(self.store, self._tx)
 
     def __enter__(self) -> Self:
         self._begin()
@@ -332,30 +331,22 @@ class InMemoryUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
-        events = drain_events(self.clients.seen)
+        """Apply the staged writes and the events of every aggregate touched (clients,
+        credentials, policies, in the order they were touched) to the store, all or none."""
+        events = drain_events(self._tx.touched)
         self.outbox.add(messages_for(events, self._clock, self._ids))
         with self.store.lock:
-            backup = (
-                dict(self.store.clients),
-                dict(self.store.api_keys),
-                dict(self.store.outbox),
-                dict(self.store.processed),
-            )
+            backup = self.store.snapshot()
             try:
-                for op in self._staged.ops:
+                for op in self._tx.ops:
                     op(self.store)
             except BaseException:
-                (
-                    self.store.clients,
-                    self.store.api_keys,
-                    self.store.outbox,
-                    self.store.processed,
-                ) = backup
+                self.store.restore(backup)
                 self._begin()
                 raise
         self._begin()
 
     def rollback(self) -> None:
-        for client in self.clients.seen:
-            client.events.clear()
+        for aggregate in self._tx.touched:
+            aggregate.events.clear()
         self._begin()

@@ -5,6 +5,7 @@ newest alembic revision, and ``SqlAlchemyUnitOfWork(engine, clock, ids)`` is the
 every use case runs in.
 """
 
+from perla_adapters.sql.credentials import SqlAlchemyCredentialRepository
 from perla_adapters.sql.engine import (
     create_engine_for,
     current_revision,
@@ -13,6 +14,10 @@ from perla_adapters.sql.engine import (
     head_revision,
     migrate,
     normalise_url,
+)
+from perla_adapters.sql.policies import (
+    SqlAlchemyGlobalRulesRepository,
+    SqlAlchemyPolicyRepository,
 )
 from perla_adapters.sql.tables import metadata
 from perla_adapters.sql.uow import (
@@ -26,7 +31,10 @@ from perla_adapters.sql.uow import (
 __all__ = [
     "SqlAlchemyApiKeyRepository",
     "SqlAlchemyClientRepository",
+    "SqlAlchemyCredentialRepository",
+    "SqlAlchemyGlobalRulesRepository",
     "SqlAlchemyOutboxRepository",
+    "SqlAlchemyPolicyRepository",
     "SqlAlchemyProcessedMessages",
     "SqlAlchemyUnitOfWork",
     "create_engine_for",

@@ -1,19 +1,23 @@
 """The database boundary: rows and JSON columns to and from domain objects.
 
 One cattrs converter holds every hook (value objects as their canonical strings, enums as
-their values, datetimes as ISO 8601 strings with their offset, UUIDs as text), so domain
-classes carry no serialisation code. Aggregates map to rows field by field, here, in plain
-sight; events become a tagged payload ``{"type": "<area.event_name>", ...fields}`` resolved
-through :data:`perla_core.kernel.events.EVENT_TYPES`, so renaming a class never breaks a
-stored outbox row.
+their values, datetimes as ISO 8601 strings with their offset, dates as ISO 8601, decimals
+and UUIDs as text, sets as sorted lists), so domain classes carry no serialisation code.
+Clients, API keys and outbox rows map field by field here, in plain sight (credentials and
+policies beside their repositories, in :mod:`~perla_adapters.sql.credentials` and
+:mod:`~perla_adapters.sql.policies`); events become a tagged payload
+``{"type": "<area.event_name>", ...fields}`` resolved through
+:data:`perla_core.kernel.events.EVENT_TYPES`, so renaming a class never breaks a stored
+outbox row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, get_type_hints
 from uuid import UUID
 
 import cattrs
@@ -27,11 +31,14 @@ from perla_core.onboarding.model import (
     BusinessType,
     Client,
     ClientStatus,
+    CommercialEstimate,
     Contact,
     LeadStatus,
+    OnboardingConfig,
     Phase,
 )
 from perla_core.outbox import OutboxMessage, OutboxStatus
+from perla_core.policies.model import MarginRule, PolicyAction, PolicyChange
 
 Row = Mapping[Any, Any]
 
@@ -43,10 +50,24 @@ def _structure_datetime(value: object, _: type) -> datetime:
     return parsed
 
 
+def _structure_decimal(value: object, _: type) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError(f"the float {value!r} is not an exact decimal")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(unstruct_collection_overrides={tuple: list})
+    converter = cattrs.Converter(
+        unstruct_collection_overrides={tuple: list, frozenset: sorted, set: sorted}
+    )
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_structure_hook(
+        date, lambda v, _: v if isinstance(v, date) else date.fromisoformat(str(v))
+    )
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_unstructure_hook(UUID, str)
     converter.register_structure_hook(UUID, lambda v, _: v if isinstance(v, UUID) else UUID(v))
     converter.register_unstructure_hook(Enum, lambda e: e.value)
@@ -54,7 +75,43 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(Email, lambda v, _: Email(str(v)))
     converter.register_unstructure_hook(Phone, lambda p: p.e164)
     converter.register_structure_hook(Phone, lambda v, _: Phone(str(v)))
+    converter.register_unstructure_hook(
+        PolicyChange, lambda change: _unstructure_change(converter, change)
+    )
+    converter.register_structure_hook(
+        PolicyChange, lambda data, _: _structure_change(converter, data)
+    )
     return converter
+
+
+# A change's field values are kept by what they are; they load as the margin rule field they
+# set (a value given as "12.5" comes back as Decimal("12.5"), which the change applies alike).
+_RULE_FIELD_TYPES: dict[str, Any] = get_type_hints(MarginRule)
+
+
+def _unstructure_change(converter: cattrs.Converter, change: PolicyChange) -> dict[str, Any]:
+    return {
+        "action": change.action.value,
+        "rule": None if change.rule is None else converter.unstructure(change.rule, MarginRule),
+        "rule_id": None if change.rule_id is None else str(change.rule_id),
+        "changes": [[name, converter.unstructure(value)] for name, value in change.changes],
+        "currencies": None if change.currencies is None else sorted(change.currencies),
+        "products": None if change.products is None else sorted(change.products),
+    }
+
+
+def _structure_change(converter: cattrs.Converter, data: Mapping[str, Any]) -> PolicyChange:
+    return PolicyChange(
+        action=PolicyAction(data["action"]),
+        rule=None if data["rule"] is None else converter.structure(data["rule"], MarginRule),
+        rule_id=None if data["rule_id"] is None else UUID(data["rule_id"]),
+        changes=tuple(
+            (name, converter.structure(value, _RULE_FIELD_TYPES[name]))
+            for name, value in data["changes"]
+        ),
+        currencies=data["currencies"],
+        products=data["products"],
+    )
 
 
 converter = make_converter()
@@ -109,6 +166,18 @@ def client_to_row(client: Client) -> dict[str, Any]:
         "created_at": client.created_at,
         "updated_at": client.updated_at,
         "search_text": search_text(client),
+        "onboarding": converter.unstructure(client.onboarding, OnboardingConfig),
+        "estimate": converter.unstructure(client.estimate, CommercialEstimate | None),
+        "benchmark_access_until": client.benchmark_access_until,
+        "benchmark_access_id": client.benchmark_access_id,
+        "benchmark_login": client.benchmark_login,
+        "dome_customer_code": client.dome_customer_code,
+        "perlahub_agency_id": client.perlahub_agency_id,
+        "registration_error": client.registration_error,
+        "validated_by": client.validated_by,
+        "validated_at": client.validated_at,
+        "live_at": client.live_at,
+        "technical_validations": dict(client.technical_validations),
     }
 
 
@@ -137,6 +206,22 @@ def client_from_row(row: Row) -> Client:
         client_status=None if row["client_status"] is None else ClientStatus(row["client_status"]),
         lost_reason=row["lost_reason"],
         converted_at=row["converted_at"],
+        onboarding=converter.structure(row["onboarding"], OnboardingConfig),
+        estimate=(
+            None
+            if row["estimate"] is None
+            else converter.structure(row["estimate"], CommercialEstimate)
+        ),
+        benchmark_access_until=row["benchmark_access_until"],
+        benchmark_access_id=row["benchmark_access_id"],
+        benchmark_login=row["benchmark_login"],
+        dome_customer_code=row["dome_customer_code"],
+        perlahub_agency_id=row["perlahub_agency_id"],
+        registration_error=row["registration_error"],
+        validated_by=row["validated_by"],
+        validated_at=row["validated_at"],
+        live_at=row["live_at"],
+        technical_validations=dict(row["technical_validations"]),
         version=row["version"],
     )
 

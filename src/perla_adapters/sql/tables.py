@@ -11,17 +11,22 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -30,6 +35,7 @@ metadata = MetaData(
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
         "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     }
 )
 
@@ -88,6 +94,18 @@ clients = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("search_text", Text, nullable=False),
+    Column("onboarding", JSON, nullable=False, server_default=text("'{}'")),
+    Column("estimate", JSON),
+    Column("benchmark_access_until", UtcDateTime),
+    Column("benchmark_access_id", String(200)),
+    Column("benchmark_login", String(254)),
+    Column("dome_customer_code", String(200)),
+    Column("perlahub_agency_id", String(200)),
+    Column("registration_error", Text),
+    Column("validated_by", String(200)),
+    Column("validated_at", UtcDateTime),
+    Column("live_at", UtcDateTime),
+    Column("technical_validations", JSON, nullable=False, server_default=text("'{}'")),
 )
 Index("ix_clients_phase", clients.c.phase)
 Index("ix_clients_lead_status", clients.c.lead_status)
@@ -103,6 +121,13 @@ Index(
     unique=True,
     sqlite_where=clients.c.tax_id_number.is_not(None),
     postgresql_where=clients.c.tax_id_number.is_not(None),
+)
+Index(
+    "uq_clients_dome_customer_code",
+    clients.c.dome_customer_code,
+    unique=True,
+    sqlite_where=clients.c.dome_customer_code.is_not(None),
+    postgresql_where=clients.c.dome_customer_code.is_not(None),
 )
 
 api_keys = Table(
@@ -141,4 +166,81 @@ processed_messages = Table(
     Column("message_id", Uuid, primary_key=True),
     Column("handler", String(200), primary_key=True),
     Column("processed_at", UtcDateTime, nullable=False),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("client_id", Uuid, ForeignKey("clients.id"), nullable=False),
+    Column("environment", String(16), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("secret_digest", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_reason", Text),
+    Column("products", JSON, nullable=False),
+    Column("currencies", JSON, nullable=False),
+    Column("markets", JSON, nullable=False),
+    Column("ip_allowlist", JSON, nullable=False),
+    Column("rate_limit_per_minute", Integer, nullable=False),
+    Column("policy_revision", Integer),
+    Column("label", String(100)),
+    Column("last_test_at", UtcDateTime),
+    Column("last_test_ok", Boolean),
+    Column("last_test_latency_ms", Integer),
+    Column("last_test_message", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("secret_rotated_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("username", name="uq_credentials_username"),
+)
+Index("ix_credentials_client_id", credentials.c.client_id)
+
+commercial_policies = Table(
+    "commercial_policies",
+    metadata,
+    Column("client_id", Uuid, ForeignKey("clients.id"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("currencies", JSON, nullable=False),
+    Column("products", JSON, nullable=False),
+    Column("scheduled", JSON, nullable=False),
+    # The earliest pending scheduled change, so the scheduler finds due policies by index.
+    Column("next_due_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_commercial_policies_next_due_at", commercial_policies.c.next_due_at)
+
+# Append-only: the migration installs triggers that refuse UPDATE and DELETE (and, on
+# PostgreSQL, TRUNCATE) for every role; loading a policy reads its entries by revision.
+policy_audit = Table(
+    "policy_audit",
+    metadata,
+    Column("client_id", Uuid, ForeignKey("commercial_policies.client_id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rule_id", Uuid),
+    Column("schedule_id", Uuid),
+    Column("before", JSON),
+    Column("after", JSON),
+    PrimaryKeyConstraint("client_id", "revision", name="pk_policy_audit"),
+)
+
+# One row (id 1); decimals are kept as their exact text.
+global_rules = Table(
+    "global_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("min_margin_percent", String(50), nullable=False),
+    Column("max_margin_percent", String(50), nullable=False),
+    Column("allowed_channels", JSON),
+    Column("max_fixed_margin", JSON, nullable=False),
+    CheckConstraint("id = 1", name="ck_global_rules_single_row"),
 )

@@ -2,8 +2,9 @@
 
 ``with uow:`` takes one connection from the engine and begins a transaction; repositories run
 ``select()`` / ``insert()`` / ``update()`` on that connection and never commit. ``commit()``
-first writes the events of every aggregate the client repository saw to the outbox, then
-commits, then begins the next transaction on the same connection. Leaving the block rolls
+first writes the events of every aggregate the repositories touched (clients, credentials,
+policies, in the order they were touched) to the outbox, then commits, then begins the next
+transaction on the same connection. Leaving the block rolls
 back whatever was not committed and returns the connection to the pool.
 
 Optimistic concurrency is one statement: ``UPDATE ... WHERE id = :id AND version = :seen``.
@@ -36,6 +37,12 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from perla_adapters.memory.store import TouchedAggregates
+from perla_adapters.sql.credentials import SqlAlchemyCredentialRepository
+from perla_adapters.sql.policies import (
+    SqlAlchemyGlobalRulesRepository,
+    SqlAlchemyPolicyRepository,
+)
 from perla_adapters.sql.serialization import (
     api_key_from_row,
     api_key_to_row,
@@ -66,23 +73,24 @@ def _first(conn: Connection, table: Table, *where: ColumnElement[bool]) -> RowMa
 
 
 class SqlAlchemyClientRepository:
-    """Leads and clients in the ``clients`` table."""
+    """Leads and clients in the ``clients`` table; tax id and Dome customer code unique."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, touched: TouchedAggregates) -> None:
         self._conn = conn
+        self._touched = touched
         self.seen: list[Client] = []
 
     def add(self, client: Client) -> None:
         if _stored_version(self._conn, clients, client.id) is not None:
             raise AlreadyExists(f"client {client.id} already exists", field="id")
-        self._check_tax_id(client)
+        self._check_unique(client)
         row = client_to_row(client) | {"version": 1}
         self._write(insert(clients).values(row), client)
         client.version = 1
         self._see(client)
 
     def save(self, client: Client) -> None:
-        self._check_tax_id(client)
+        self._check_unique(client)
         base = client.version
         row = client_to_row(client) | {"version": base + 1}
         del row["id"]
@@ -101,30 +109,42 @@ class SqlAlchemyClientRepository:
         try:
             return self._conn.execute(statement).rowcount
         except IntegrityError as exc:
-            # A concurrent transaction took the id or the tax id between our check and our write.
+            # A concurrent transaction took the id, the tax id or the Dome customer code
+            # between our check and our write.
             if "tax_id" in str(exc.orig):
                 raise AlreadyExists(f"tax id {client.tax_id} is taken", field="tax_id") from exc
+            if "dome_customer_code" in str(exc.orig):
+                raise _dome_code_taken(client) from exc
             raise AlreadyExists(f"client {client.id} already exists", field="id") from exc
 
-    def _check_tax_id(self, client: Client) -> None:
-        if client.tax_id is None:
-            return
-        other = self._conn.scalar(
-            select(clients.c.id).where(*_tax_id_is(client.tax_id), clients.c.id != client.id)
-        )
-        if other is not None:
-            raise AlreadyExists(f"tax id {client.tax_id} is taken", field="tax_id")
+    def _check_unique(self, client: Client) -> None:
+        if client.tax_id is not None:
+            other = self._conn.scalar(
+                select(clients.c.id).where(*_tax_id_is(client.tax_id), clients.c.id != client.id)
+            )
+            if other is not None:
+                raise AlreadyExists(f"tax id {client.tax_id} is taken", field="tax_id")
+        if client.dome_customer_code is not None:
+            other = self._conn.scalar(
+                select(clients.c.id).where(
+                    clients.c.dome_customer_code == client.dome_customer_code,
+                    clients.c.id != client.id,
+                )
+            )
+            if other is not None:
+                raise _dome_code_taken(client)
 
     def _see(self, client: Client) -> None:
         if client not in self.seen:
             self.seen.append(client)
+        self._touched.touch(client)
 
     def get(self, client_id: UUID) -> Client:
         row = _first(self._conn, clients, clients.c.id == client_id)
         if row is None:
             raise NotFound("client", client_id)
         client = client_from_row(row)
-        self.seen.append(client)
+        self._see(client)
         return client
 
     def by_tax_id(self, tax_id: TaxId) -> Client | None:
@@ -147,6 +167,13 @@ class SqlAlchemyClientRepository:
             query.page.limit,
             query.page.offset,
         )
+
+
+def _dome_code_taken(client: Client) -> AlreadyExists:
+    return AlreadyExists(
+        f"Dome customer {client.dome_customer_code} is another client's",
+        field="dome_customer_code",
+    )
 
 
 def _tax_id_is(tax_id: TaxId) -> tuple[ColumnElement[bool], ...]:
@@ -323,6 +350,9 @@ class SqlAlchemyUnitOfWork:
 
     clients: SqlAlchemyClientRepository
     api_keys: SqlAlchemyApiKeyRepository
+    credentials: SqlAlchemyCredentialRepository
+    policies: SqlAlchemyPolicyRepository
+    global_rules: SqlAlchemyGlobalRulesRepository
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
 
@@ -360,15 +390,19 @@ class SqlAlchemyUnitOfWork:
     def _begin(self) -> None:
         conn = self._open()
         conn.begin()
-        self.clients = SqlAlchemyClientRepository(conn)
+        self._touched = TouchedAggregates()
+        self.clients = SqlAlchemyClientRepository(conn, self._touched)
         self.api_keys = SqlAlchemyApiKeyRepository(conn)
+        self.credentials = SqlAlchemyCredentialRepository(conn, self._touched)
+        self.policies = SqlAlchemyPolicyRepository(conn, self._touched)
+        self.global_rules = SqlAlchemyGlobalRulesRepository(conn)
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
 
     def commit(self) -> None:
         conn = self._open()
         try:
-            events = drain_events(self.clients.seen)
+            events = drain_events(self._touched)
             self.outbox.add(messages_for(events, self._clock, self._ids))
             conn.commit()
         except BaseException:
@@ -384,6 +418,6 @@ class SqlAlchemyUnitOfWork:
     def _discard(self) -> None:
         if self._conn is None:
             return
-        for client in self.clients.seen:
-            client.events.clear()
+        for aggregate in self._touched:
+            aggregate.events.clear()
         self._conn.rollback()  # a no-op after a failed commit, which left no transaction

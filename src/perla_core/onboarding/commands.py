@@ -8,6 +8,8 @@ reporting every invalid field at once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Final
 from uuid import UUID
@@ -15,8 +17,17 @@ from uuid import UUID
 import attrs
 
 from perla_core.kernel.errors import InvalidInput, InvalidValue
+from perla_core.kernel.money import Money
 from perla_core.kernel.values import Email, Phone, TaxId, country_code
-from perla_core.onboarding.model import Address, BusinessType, Contact, ContactRole
+from perla_core.onboarding.model import (
+    Address,
+    BusinessType,
+    CommercialEstimate,
+    ConnectionType,
+    Contact,
+    ContactRole,
+    OnboardingConfig,
+)
 
 
 class Keep(Enum):
@@ -51,6 +62,25 @@ class ContactInput:
 
 
 @attrs.frozen
+class OnboardingInput:
+    """Products, currencies and markets to configure, and how the client connects."""
+
+    products: Sequence[str] = ()
+    currencies: Sequence[str] = ()
+    markets: Sequence[str] = ()
+    connection_type: str | None = None
+
+
+@attrs.frozen
+class EstimateInput:
+    """The initial billing estimate: expected bookings and revenue per month."""
+
+    monthly_bookings: int
+    monthly_revenue: str
+    currency: str = "EUR"
+
+
+@attrs.frozen
 class RegisterLead:
     """Record a new lead after the first contact with a prospective client."""
 
@@ -68,6 +98,8 @@ class RegisterLead:
     notes: str | None = None
     addresses: Sequence[AddressInput] = ()
     contacts: Sequence[ContactInput] = ()
+    onboarding: OnboardingInput | None = None
+    estimate: EstimateInput | None = None
 
 
 @attrs.frozen
@@ -90,6 +122,8 @@ class UpdateDetails:
     notes: str | Keep | None = KEEP
     addresses: Sequence[AddressInput] | Keep = KEEP
     contacts: Sequence[ContactInput] | Keep = KEEP
+    onboarding: OnboardingInput | Keep | None = KEEP
+    estimate: EstimateInput | Keep | None = KEEP
 
     def changes(self) -> dict[str, Any]:
         skip = {"client_id", "expected_version"}
@@ -117,6 +151,42 @@ class AdvanceLead:
     action: str
     expected_version: int | None = None
     reason: str | None = None
+
+
+@attrs.frozen
+class GrantBenchmarkAccess:
+    """Give a lead a limited, expiring login to compare prices (default 30 days)."""
+
+    client_id: UUID
+    until: datetime | None = None
+    products: Sequence[str] = ("hotels",)
+    expected_version: int | None = None
+
+
+@attrs.frozen
+class RetryRegistration:
+    """Ask again for the Dome/PerlaHub registration steps still missing."""
+
+    client_id: UUID
+    expected_version: int | None = None
+
+
+@attrs.frozen
+class RecordTechnicalValidation:
+    """Record the result of a technical validation needed before go-live."""
+
+    client_id: UUID
+    name: str
+    passed: bool
+    expected_version: int | None = None
+
+
+@attrs.frozen
+class GoLive:
+    """Put a client live; refused with the checklist's missing items."""
+
+    client_id: UUID
+    expected_version: int | None = None
 
 
 @attrs.frozen
@@ -172,9 +242,12 @@ def parse_details(  # noqa: PLR0912 - one branch per field reads as the field li
     def attempt(field: str, fn: Any) -> None:
         try:
             out[field] = fn()
+        except InvalidInput as many:
+            for exc in many.errors:
+                _prefix(exc, field)
+                errors.append(exc)
         except InvalidValue as exc:
-            if exc.field is None or not exc.field.startswith(field):
-                exc.field = field if exc.field in (None, field) else f"{field}.{exc.field}"
+            _prefix(exc, field)
             errors.append(exc)
 
     if "country" in raw:
@@ -215,6 +288,10 @@ def parse_details(  # noqa: PLR0912 - one branch per field reads as the field li
             "markets",
             lambda: tuple(dict.fromkeys(country_code(m, field="markets") for m in raw["markets"])),
         )
+    if "onboarding" in raw:
+        attempt("onboarding", lambda: _onboarding(raw["onboarding"]))
+    if "estimate" in raw:
+        attempt("estimate", lambda: None if raw["estimate"] is None else _estimate(raw["estimate"]))
     if "addresses" in raw:
         for i, a in enumerate(raw["addresses"]):
             attempt(f"addresses[{i}]", lambda a=a: _address(a))
@@ -230,6 +307,11 @@ def parse_details(  # noqa: PLR0912 - one branch per field reads as the field li
     if errors:
         raise InvalidInput(errors)
     return out
+
+
+def _prefix(exc: InvalidValue, field: str) -> None:
+    if exc.field is None or not exc.field.startswith(field):
+        exc.field = field if exc.field in (None, field) else f"{field}.{exc.field}"
 
 
 def _tax(raw: object, country: str | None) -> TaxId:
@@ -268,3 +350,30 @@ def _contact(c: ContactInput, country: str | None) -> Contact:
         phone=Phone.parse(c.phone, default_region=country) if c.phone else None,
         title=_text(c.title, "title", 20),
     )
+
+
+def _onboarding(raw: OnboardingInput | None) -> OnboardingConfig:
+    from perla_core.credentials.model import parse_currencies, parse_markets, parse_products  # noqa: PLC0415 - credentials builds on onboarding
+
+    if raw is None:
+        return OnboardingConfig()
+    return OnboardingConfig(
+        products=tuple(p.value for p in parse_products(raw.products)),
+        currencies=parse_currencies(raw.currencies),
+        markets=parse_markets(raw.markets),
+        connection_type=_enum(raw.connection_type, ConnectionType, "connection_type"),
+    )
+
+
+def _estimate(raw: EstimateInput) -> CommercialEstimate:
+    bookings: object = raw.monthly_bookings
+    if type(bookings) is not int or not 0 <= bookings <= 10_000_000:
+        raise InvalidValue("must be a whole number from 0 to 10,000,000", field="monthly_bookings")
+    try:
+        money = Money.of(raw.monthly_revenue, raw.currency)
+    except InvalidValue as exc:
+        exc.field = "monthly_revenue" if exc.field == "amount" else exc.field
+        raise
+    if money.amount < 0 or money.amount > Decimal("1e12"):
+        raise InvalidValue("must be from 0 to 10^12", field="monthly_revenue")
+    return CommercialEstimate(raw.monthly_bookings, money.rounded())

@@ -70,3 +70,75 @@ class ClientStatusChanged:
     from_status: str
     to_status: str
     reason: str | None = None
+
+
+@domain_event("onboarding.benchmark_access_requested")
+@attrs.frozen
+class BenchmarkAccessRequested:
+    """The lead may compare prices on the B2B platform until ``until``; PerlaHub opens it."""
+
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    until: datetime
+    products: tuple[str, ...]
+
+
+@domain_event("onboarding.benchmark_access_opened")
+@attrs.frozen
+class BenchmarkAccessOpened:
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    access_id: str
+    login: str
+    until: datetime
+
+
+@domain_event("onboarding.registration_requested")
+@attrs.frozen
+class RegistrationRequested:
+    """An agent asked to (re)try the administrative registration in Dome and PerlaHub."""
+
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+
+
+@domain_event("onboarding.registration_recorded")
+@attrs.frozen
+class RegistrationRecorded:
+    """``system`` (dome or perlahub) created the client and answered ``reference``."""
+
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    system: str
+    reference: str
+
+
+@domain_event("onboarding.registration_failed")
+@attrs.frozen
+class RegistrationFailed:
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    system: str
+    error: str
+    retryable: bool
+
+
+@domain_event("onboarding.technical_validation_recorded")
+@attrs.frozen
+class TechnicalValidationRecorded:
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    name: str
+    passed: bool

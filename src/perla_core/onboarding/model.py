@@ -10,7 +10,7 @@ churn. The record centralises who the party is, so onboarding and go-live have w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
@@ -18,16 +18,26 @@ from uuid import UUID
 import attrs
 
 from perla_core.kernel.errors import IllegalTransition, InvalidValue, PreconditionFailed
+from perla_core.kernel.money import Money
 from perla_core.kernel.values import Email, Phone, TaxId
 from perla_core.onboarding.events import (
+    BenchmarkAccessOpened,
+    BenchmarkAccessRequested,
     ClientStatusChanged,
     DetailsChanged,
     LeadConverted,
     LeadRegistered,
     LeadStatusChanged,
+    RegistrationFailed,
+    RegistrationRecorded,
+    RegistrationRequested,
+    TechnicalValidationRecorded,
 )
 
 S = TypeVar("S", bound=StrEnum)
+
+BENCHMARK_DEFAULT = timedelta(days=30)
+BENCHMARK_MAX = timedelta(days=90)
 
 
 class Phase(StrEnum):
@@ -73,6 +83,65 @@ class ContactRole(StrEnum):
     MANAGEMENT = "management"
     CUSTOMER_SERVICE = "customer_service"
     OTHER = "other"
+
+
+class ConnectionType(StrEnum):
+    """How the client will connect to PerlaHub."""
+
+    JSON_API = "json_api"
+    XML_API = "xml_api"
+    B2B_WEB = "b2b_web"
+    WHITE_LABEL = "white_label"
+
+
+class PotentialTier(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+# Monthly bookings and monthly revenue (EUR) from which each tier starts.
+TIER_BOOKINGS: tuple[tuple[PotentialTier, int], ...] = (
+    (PotentialTier.A, 500),
+    (PotentialTier.B, 100),
+    (PotentialTier.C, 20),
+)
+TIER_REVENUE_EUR: tuple[tuple[PotentialTier, int], ...] = (
+    (PotentialTier.A, 250_000),
+    (PotentialTier.B, 50_000),
+    (PotentialTier.C, 10_000),
+)
+
+
+@attrs.frozen
+class OnboardingConfig:
+    """What onboarding and go-live must set up: products, currencies, markets, connection."""
+
+    products: tuple[str, ...] = ()
+    currencies: tuple[str, ...] = ()
+    markets: tuple[str, ...] = ()
+    connection_type: ConnectionType | None = None
+
+
+@attrs.frozen
+class CommercialEstimate:
+    """The initial billing estimate; the potential tier follows from it deterministically."""
+
+    monthly_bookings: int
+    monthly_revenue: Money
+
+    @property
+    def potential_tier(self) -> PotentialTier:
+        """The best tier reached by bookings, or by revenue when it is in EUR."""
+        ranks = [_tier(self.monthly_bookings, TIER_BOOKINGS)]
+        if self.monthly_revenue.currency == "EUR":
+            ranks.append(_tier(self.monthly_revenue.amount, TIER_REVENUE_EUR))
+        return min(ranks)
+
+
+def _tier(value: Any, table: tuple[tuple[PotentialTier, int], ...]) -> PotentialTier:
+    return next((tier for tier, floor in table if value >= floor), PotentialTier.D)
 
 
 # action -> {from status: to status}
@@ -165,6 +234,14 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "notes",
     "addresses",
     "contacts",
+    "onboarding",
+    "estimate",
+)
+
+# Steps taken by the registration with Dome and PerlaHub and by the go-live check, not by a
+# bare "advance" request.
+GUARDED_CLIENT_ACTIONS: frozenset[str] = frozenset(
+    {"register_in_dome", "register_in_perlahub", "go_live"}
 )
 
 
@@ -189,11 +266,23 @@ class Client:
     notes: str | None = None
     addresses: tuple[Address, ...] = ()
     contacts: tuple[Contact, ...] = ()
+    onboarding: OnboardingConfig = OnboardingConfig()
+    estimate: CommercialEstimate | None = None
     phase: Phase = Phase.LEAD
     lead_status: LeadStatus = LeadStatus.NEW
     client_status: ClientStatus | None = None
     lost_reason: str | None = None
     converted_at: datetime | None = None
+    benchmark_access_until: datetime | None = None
+    benchmark_access_id: str | None = None
+    benchmark_login: str | None = None
+    dome_customer_code: str | None = None
+    perlahub_agency_id: str | None = None
+    registration_error: str | None = None
+    validated_by: str | None = None
+    validated_at: datetime | None = None
+    live_at: datetime | None = None
+    technical_validations: dict[str, bool] = attrs.field(factory=dict)
     version: int = 0
     events: list[object] = attrs.field(factory=list, repr=False)
 
@@ -310,9 +399,45 @@ class Client:
     def record_meeting(self, *, now: datetime, actor: str) -> None:
         self._lead_step("record_meeting", now, actor)
 
-    def grant_benchmark_access(self, *, now: datetime, actor: str) -> None:
-        """The lead may compare prices on the B2B platform before deciding."""
+    def grant_benchmark_access(
+        self,
+        *,
+        now: datetime,
+        actor: str,
+        until: datetime | None = None,
+        products: tuple[str, ...] = ("hotels",),
+    ) -> None:
+        """The lead may compare prices on the B2B platform until ``until`` (default: 30
+        days, at most 90); PerlaHub opens the limited login through the outbox."""
+        until = until or now + BENCHMARK_DEFAULT
+        if not now < until <= now + BENCHMARK_MAX:
+            raise InvalidValue("benchmark access ends between now and 90 days ahead", field="until")
+        if not self.contacts and self.email is None:
+            raise InvalidValue(
+                "benchmark access needs an e-mail to send the login to", field="email"
+            )
         self._lead_step("grant_benchmark_access", now, actor)
+        self.benchmark_access_until = until
+        self.events.append(BenchmarkAccessRequested(self.id, now, actor, until, products))
+
+    def record_benchmark_access(
+        self, access_id: str, login: str, until: datetime, *, now: datetime, actor: str
+    ) -> None:
+        """PerlaHub opened the benchmark login (idempotent: the same access changes nothing)."""
+        if self.benchmark_access_id == access_id:
+            return
+        self.benchmark_access_id = access_id
+        self.benchmark_login = login
+        self.benchmark_access_until = until
+        self.updated_at = now
+        self.events.append(BenchmarkAccessOpened(self.id, now, actor, access_id, login, until))
+
+    def benchmark_active(self, now: datetime) -> bool:
+        return (
+            self.benchmark_access_until is not None
+            and self.benchmark_access_until > now
+            and self.lead_status is LeadStatus.BENCHMARK_ACCESS
+        )
 
     def mark_lost(self, reason: str, *, now: datetime, actor: str) -> None:
         if not reason.strip():
@@ -344,6 +469,70 @@ class Client:
         )
 
     # --- client lifecycle ---------------------------------------------------------------
+
+    def request_registration(self, *, now: datetime, actor: str) -> None:
+        """Ask again for the registration steps still missing (after a failure)."""
+        if self.client_status not in (
+            ClientStatus.PENDING_REGISTRATION,
+            ClientStatus.REGISTERED_IN_DOME,
+        ):
+            raise IllegalTransition(
+                "client", self.status, "retry_registration", allowed=self.allowed_actions()
+            )
+        self.registration_error = None
+        self.updated_at = now
+        self.events.append(RegistrationRequested(self.id, now, actor))
+
+    def record_dome_registration(self, code: str, *, now: datetime, actor: str) -> None:
+        """Dome created the customer ``code`` (the same code again changes nothing)."""
+        if self.dome_customer_code == code:
+            return
+        self.advance("register_in_dome", now=now, actor=actor, reason=f"Dome customer {code}")
+        self.dome_customer_code = code
+        self.registration_error = None
+        self.events.append(RegistrationRecorded(self.id, now, actor, "dome", code))
+
+    def record_perlahub_registration(self, agency_id: str, *, now: datetime, actor: str) -> None:
+        """PerlaHub created the agency ``agency_id`` (the same id again changes nothing)."""
+        if self.perlahub_agency_id == agency_id:
+            return
+        self.advance(
+            "register_in_perlahub", now=now, actor=actor, reason=f"PerlaHub agency {agency_id}"
+        )
+        self.perlahub_agency_id = agency_id
+        self.registration_error = None
+        self.events.append(RegistrationRecorded(self.id, now, actor, "perlahub", agency_id))
+
+    def record_registration_failure(
+        self, system: str, error: str, *, retryable: bool, now: datetime, actor: str
+    ) -> None:
+        """A registration step failed: kept on the record, visible, and retryable."""
+        self.registration_error = f"{system}: {error}"[:500]
+        self.updated_at = now
+        self.events.append(RegistrationFailed(self.id, now, actor, system, error[:500], retryable))
+
+    def validate_record(self, *, now: datetime, actor: str) -> None:
+        """An agent checked the record ("ficha validada"): credentials become possible."""
+        self.advance("validate_record", now=now, actor=actor)
+        self.validated_by = actor
+        self.validated_at = now
+
+    def record_technical_validation(
+        self, name: str, passed: bool, *, now: datetime, actor: str
+    ) -> None:
+        name = name.strip()
+        if not name or len(name) > 80:
+            raise InvalidValue("a validation needs a name of 1 to 80 characters", field="name")
+        if self.phase is not Phase.CLIENT:
+            raise IllegalTransition("lead", self.status, "record_technical_validation")
+        self.technical_validations = {**self.technical_validations, name: passed}
+        self.updated_at = now
+        self.events.append(TechnicalValidationRecorded(self.id, now, actor, name, passed))
+
+    def go_live(self, *, now: datetime, actor: str) -> None:
+        """The client starts selling; the caller has checked the go-live checklist."""
+        self.advance("go_live", now=now, actor=actor)
+        self.live_at = now
 
     def advance(self, action: str, *, now: datetime, actor: str, reason: str | None = None) -> None:
         """Take a client lifecycle step named in :data:`CLIENT_TRANSITIONS`."""

@@ -7,12 +7,17 @@ for HTTP, the CLI and the assistant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import attrs
 
 from perla_core.access.model import Actor, Permission
+from perla_core.credentials.golive import DEFAULT_MAX_TEST_AGE, Checklist
+from perla_core.credentials.golive import golive_checklist as build_checklist
+from perla_core.credentials.model import Credential, parse_products
 from perla_core.kernel.errors import AlreadyExists, InvalidValue, StaleVersion
 from perla_core.kernel.pagination import Page
 from perla_core.kernel.ports import Clock, IdGenerator
@@ -21,11 +26,15 @@ from perla_core.onboarding.commands import (
     AdvanceClient,
     AdvanceLead,
     ConvertLead,
+    GoLive,
+    GrantBenchmarkAccess,
+    RecordTechnicalValidation,
     RegisterLead,
+    RetryRegistration,
     UpdateDetails,
     parse_details,
 )
-from perla_core.onboarding.model import CLIENT_TRANSITIONS, Client
+from perla_core.onboarding.model import CLIENT_TRANSITIONS, GUARDED_CLIENT_ACTIONS, Client
 from perla_core.onboarding.ports import ClientQuery
 from perla_core.uow import UnitOfWork
 
@@ -114,19 +123,128 @@ def convert_lead(command: ConvertLead, uow: UnitOfWork, clock: Clock, actor: Act
 
 
 def advance_client(command: AdvanceClient, uow: UnitOfWork, clock: Clock, actor: Actor) -> int:
-    """Take a client lifecycle step; returns the new version."""
+    """Take a client lifecycle step (validate the record, start onboarding, dormant,
+    reactivate, churn); returns the new version. Registration in Dome and PerlaHub follows
+    conversion by itself, and going live has its own checklist (``go_live``)."""
     actor.require(Permission.WRITE_COMMERCIAL)
+    manual = [a for a in CLIENT_TRANSITIONS if a not in GUARDED_CLIENT_ACTIONS]
+    if command.action in GUARDED_CLIENT_ACTIONS:
+        how = (
+            "use go-live, which checks the checklist"
+            if command.action == "go_live"
+            else "the registration runs after conversion; retry it if it failed"
+        )
+        raise InvalidValue(f"{command.action!r} is not taken by hand: {how}", field="action")
     if command.action not in CLIENT_TRANSITIONS:
-        allowed = ", ".join(CLIENT_TRANSITIONS)
         raise InvalidValue(
-            f"{command.action!r} is not a client action (one of: {allowed})", field="action"
+            f"{command.action!r} is not a client action (one of: {', '.join(manual)})",
+            field="action",
         )
     with uow:
         client = _load(uow, command.client_id, command.expected_version)
-        client.advance(command.action, now=clock.now(), actor=actor.name, reason=command.reason)
+        if command.action == "validate_record":
+            client.validate_record(now=clock.now(), actor=actor.name)
+        else:
+            client.advance(command.action, now=clock.now(), actor=actor.name, reason=command.reason)
         uow.clients.save(client)
         uow.commit()
         return client.version
+
+
+def grant_benchmark_access(
+    command: GrantBenchmarkAccess, uow: UnitOfWork, clock: Clock, actor: Actor
+) -> int:
+    """Give a lead a limited, expiring login to PerlaHub to compare prices; PerlaHub opens it
+    through the outbox. Returns the new version."""
+    actor.require(Permission.WRITE_COMMERCIAL)
+    products = tuple(p.value for p in parse_products(command.products))
+    with uow:
+        lead = _load(uow, command.client_id, command.expected_version)
+        lead.grant_benchmark_access(
+            now=clock.now(), actor=actor.name, until=command.until, products=products
+        )
+        uow.clients.save(lead)
+        uow.commit()
+        return lead.version
+
+
+def retry_registration(
+    command: RetryRegistration, uow: UnitOfWork, clock: Clock, actor: Actor
+) -> int:
+    """Ask again for the Dome/PerlaHub registration steps still missing; returns the new
+    version. Idempotency keys make a retry safe even if the first attempt got through."""
+    actor.require(Permission.WRITE_COMMERCIAL)
+    with uow:
+        client = _load(uow, command.client_id, command.expected_version)
+        client.request_registration(now=clock.now(), actor=actor.name)
+        uow.clients.save(client)
+        uow.commit()
+        return client.version
+
+
+def record_technical_validation(
+    command: RecordTechnicalValidation, uow: UnitOfWork, clock: Clock, actor: Actor
+) -> int:
+    """Record a technical validation's result (one of the go-live checks)."""
+    actor.require(Permission.WRITE_COMMERCIAL)
+    with uow:
+        client = _load(uow, command.client_id, command.expected_version)
+        client.record_technical_validation(
+            command.name, command.passed, now=clock.now(), actor=actor.name
+        )
+        uow.clients.save(client)
+        uow.commit()
+        return client.version
+
+
+def golive_checklist(
+    client_id: UUID,
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    max_test_age: timedelta = DEFAULT_MAX_TEST_AGE,
+) -> Checklist:
+    """What go-live needs and what is still missing."""
+    actor.require(Permission.READ)
+    with uow:
+        client = uow.clients.get(client_id)
+        credentials = uow.credentials.for_client(client_id)
+    return _checklist(client, credentials, clock, max_test_age)
+
+
+def go_live(
+    command: GoLive,
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    max_test_age: timedelta = DEFAULT_MAX_TEST_AGE,
+) -> int:
+    """Put the client live; refused (``go_live_refused``) with the list of what is missing:
+    validated record, registered in Dome and PerlaHub, an active live credential with a
+    recent passing connection test, technical validations passed."""
+    actor.require(Permission.WRITE_COMMERCIAL)
+    with uow:
+        client = _load(uow, command.client_id, command.expected_version)
+        credentials = uow.credentials.for_client(client.id)
+        _checklist(client, credentials, clock, max_test_age).require_ready()
+        client.go_live(now=clock.now(), actor=actor.name)
+        uow.clients.save(client)
+        uow.commit()
+        return client.version
+
+
+def _checklist(
+    client: Client, credentials: Sequence[Credential], clock: Clock, max_test_age: timedelta
+) -> Checklist:
+    return build_checklist(
+        client,
+        credentials,
+        client.technical_validations,
+        dome_customer_id=client.dome_customer_code,
+        perlahub_agency_id=client.perlahub_agency_id,
+        now=clock.now(),
+        max_test_age=max_test_age,
+    )
 
 
 def get_client(client_id: UUID, uow: UnitOfWork, actor: Actor) -> Client:

@@ -8,7 +8,7 @@ values, reporting every invalid field at once (:class:`InvalidInput`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 from uuid import UUID
 
@@ -202,7 +202,7 @@ def parse_moment(value: object, field: str) -> datetime:
         raise InvalidValue(f"{value!r} is not an ISO 8601 date-time", field=field) from None
     if moment.tzinfo is None:
         raise InvalidValue("needs its UTC offset (e.g. 2026-03-01T00:00:00+01:00)", field=field)
-    return moment
+    return moment.astimezone(UTC)
 
 
 def _codes(value: object, field: str) -> tuple[str, ...]:

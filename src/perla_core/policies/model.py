@@ -22,6 +22,7 @@ from uuid import UUID
 
 import attrs
 
+from perla_core.credentials.model import Product
 from perla_core.kernel.errors import (
     AlreadyExists,
     IllegalTransition,
@@ -971,7 +972,13 @@ class CommercialPolicy:
             currencies = frozenset(currency_code(c, "currencies") for c in change.currencies)
         products = self.products
         if change.products is not None:
-            _valid_codes(self, attrs.fields(PolicyChange).products, change.products)
+            known = {p.value for p in Product}
+            unknown = sorted(set(change.products) - known)
+            if unknown:
+                raise InvalidValue(
+                    f"{unknown[0]!r} is not a product (one of: {', '.join(sorted(known))})",
+                    field="products",
+                )
             products = change.products
         if currencies == self.currencies and products == self.products:
             return None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from litestar import Litestar, Router
 
+from perla_core.policies.pricing import PolicyIndexCache
 from perla_entrypoints.container import Container, settings_of, uow_factory
 from perla_entrypoints.http.api_keys import ApiKeyController
 from perla_entrypoints.http.auth import ActorCache, api_key_guard
 from perla_entrypoints.http.clients import ClientController
+from perla_entrypoints.http.credentials import CredentialController
 from perla_entrypoints.http.dependencies import dependencies
 from perla_entrypoints.http.health import health, ready
 from perla_entrypoints.http.leads import LeadController
 from perla_entrypoints.http.openapi import SECURITY, openapi_config
+from perla_entrypoints.http.policies import CommercialPolicyController, GlobalRulesController
 from perla_entrypoints.http.problems import EXCEPTION_HANDLERS
 
 
@@ -19,6 +22,8 @@ def create_app(container: Container) -> Litestar:
     """The HTTP API over ``container``'s adapters; nothing is built before this is called.
 
     Every ``/api/v1`` route needs an API key; ``/health``, ``/ready`` and ``/schema`` do not.
+    One :class:`PolicyIndexCache` per app: repeated price batches reuse a policy's index until
+    the policy changes.
     """
     settings = settings_of(container)
     cache = ActorCache(ttl=settings.auth_cache_seconds)
@@ -26,11 +31,18 @@ def create_app(container: Container) -> Litestar:
         path="/",
         guards=[api_key_guard(cache, uow_factory(container))],
         security=SECURITY,
-        route_handlers=[LeadController, ClientController, ApiKeyController],
+        route_handlers=[
+            LeadController,
+            ClientController,
+            CredentialController,
+            CommercialPolicyController,
+            GlobalRulesController,
+            ApiKeyController,
+        ],
     )
     return Litestar(
         route_handlers=[health, ready, api],
-        dependencies=dependencies(container, cache),
+        dependencies=dependencies(container, cache, PolicyIndexCache()),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(),

@@ -11,7 +11,10 @@ from litestar.di import Provide
 from litestar.params import SkipValidation
 
 from perla_core.access.model import Actor
+from perla_core.credentials.ports import ConnectionTester, PolicyLookup
 from perla_core.kernel.ports import Clock, IdGenerator, SecretGenerator
+from perla_core.onboarding.sync import PerlaHubConnectionTester, policy_lookup
+from perla_core.policies.pricing import PolicyIndexCache
 from perla_core.uow import UnitOfWork
 from perla_entrypoints.container import Container, Storage, uow_factory
 from perla_entrypoints.http.auth import ActorCache, actor_of
@@ -27,10 +30,19 @@ AuthCacheDep = SkipValidation[ActorCache]
 StorageProbe = SkipValidation[Callable[[], Storage]]
 """Returns the storage, building it on first use (a probe catches a failure to build it)."""
 BrokerProbe = SkipValidation[Callable[[], Broker]]
+PolicyForDep = SkipValidation[PolicyLookup]
+"""The client's current commercial policy, as credentials see it."""
+TesterDep = SkipValidation[ConnectionTester]
+"""PerlaHub's connection test (a test availability search with a credential)."""
+PolicyCacheDep = SkipValidation[PolicyIndexCache]
+"""The app's indexes of policies, rebuilt only when a policy's version changes."""
 
 
-def dependencies(container: Container, cache: ActorCache) -> dict[str, Provide]:
+def dependencies(
+    container: Container, cache: ActorCache, policy_cache: PolicyIndexCache
+) -> dict[str, Provide]:
     new_uow = uow_factory(container)
+    policy_for = policy_lookup(new_uow)
 
     def provide_uows() -> Callable[[], UnitOfWork]:
         return new_uow
@@ -61,6 +73,15 @@ def dependencies(container: Container, cache: ActorCache) -> dict[str, Provide]:
         provider: Callable[[], Broker] = container.broker
         return provider
 
+    def provide_policy_for() -> PolicyLookup:
+        return policy_for
+
+    def provide_tester() -> ConnectionTester:
+        return PerlaHubConnectionTester(new_uow, container.perlahub())
+
+    def provide_policy_cache() -> PolicyIndexCache:
+        return policy_cache
+
     return {
         "uows": Provide(provide_uows, sync_to_thread=False),
         "clock": Provide(provide_clock, sync_to_thread=False),
@@ -70,4 +91,7 @@ def dependencies(container: Container, cache: ActorCache) -> dict[str, Provide]:
         "auth_cache": Provide(provide_auth_cache, sync_to_thread=False),
         "storage": Provide(provide_storage, sync_to_thread=False),
         "broker": Provide(provide_broker, sync_to_thread=False),
+        "policy_for": Provide(provide_policy_for, sync_to_thread=False),
+        "tester": Provide(provide_tester, sync_to_thread=False),
+        "policy_cache": Provide(provide_policy_cache, sync_to_thread=False),
     }

@@ -1,7 +1,9 @@
-"""``/api/v1/leads``: register leads, edit them, move them along the pipeline, convert them."""
+"""``/api/v1/leads``: register leads, edit them, move them along the pipeline, give them
+benchmark access, convert them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -9,12 +11,15 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from perla_core.access.model import Actor
 from perla_core.kernel.pagination import MAX_LIMIT, PageRequest
+from perla_core.kernel.ports import Clock
 from perla_core.kernel.values import country_code
 from perla_core.onboarding import services
-from perla_core.onboarding.commands import AdvanceLead, ConvertLead
+from perla_core.onboarding.commands import AdvanceLead, ConvertLead, GrantBenchmarkAccess
 from perla_core.onboarding.model import LeadStatus, Phase
 from perla_core.onboarding.ports import ClientQuery
+from perla_core.uow import UnitOfWork
 from perla_entrypoints.http.auth import CAN_WRITE
 from perla_entrypoints.http.dependencies import (
     ActorDep,
@@ -23,7 +28,10 @@ from perla_entrypoints.http.dependencies import (
     NewUow,
 )
 from perla_entrypoints.http.openapi import ETAG, LOCATION, doc, responses
+from perla_entrypoints.http.problems import fields_renamed
 from perla_entrypoints.http.schemas import (
+    ESTIMATE_FIELDS,
+    BenchmarkAccessIn,
     ConvertIn,
     DetailsPatch,
     LeadIn,
@@ -51,6 +59,13 @@ def party_response(
     if location is not None:
         headers["Location"] = location
     return Response(party, status_code=status, headers=headers)
+
+
+def read_party(
+    client_id: UUID, uows: Callable[[], UnitOfWork], clock: Clock, actor: Actor
+) -> PartyOut:
+    """The party as stored now (after a write, in a unit of work of its own)."""
+    return PartyOut.of(services.get_client(client_id, uows(), actor), clock.now())
 
 
 def party_query(
@@ -82,8 +97,9 @@ class LeadController(Controller):
     def register_lead(
         self, data: JSONBody[LeadIn], uows: NewUow, clock: ClockDep, ids: IdsDep, actor: ActorDep
     ) -> Response[PartyOut]:
-        client_id = services.register_lead(data.to_command(), uows(), clock, ids, actor)
-        party = PartyOut.of(services.get_client(client_id, uows(), actor))
+        with fields_renamed(ESTIMATE_FIELDS):
+            client_id = services.register_lead(data.to_command(), uows(), clock, ids, actor)
+        party = read_party(client_id, uows, clock, actor)
         return party_response(party, HTTP_201_CREATED, f"{LEADS}/{client_id}")
 
     @get(
@@ -96,6 +112,7 @@ class LeadController(Controller):
     def list_leads(
         self,
         uows: NewUow,
+        clock: ClockDep,
         actor: ActorDep,
         status: FromQuery[LeadStatus | None] = None,
         country: Country = None,
@@ -104,7 +121,7 @@ class LeadController(Controller):
         offset: Offset = 0,
     ) -> PartyPage:
         found = party_query(Phase.LEAD, country, q, limit, offset, lead_status=status)
-        return PartyPage.of(services.list_clients(found, uows(), actor))
+        return PartyPage.of(services.list_clients(found, uows(), actor), clock.now())
 
     @get(
         "/{client_id:uuid}",
@@ -116,9 +133,9 @@ class LeadController(Controller):
         responses=responses(401, 404),
     )
     def get_lead(
-        self, client_id: FromPath[UUID], uows: NewUow, actor: ActorDep
+        self, client_id: FromPath[UUID], uows: NewUow, clock: ClockDep, actor: ActorDep
     ) -> Response[PartyOut]:
-        return party_response(PartyOut.of(services.get_client(client_id, uows(), actor)))
+        return party_response(read_party(client_id, uows, clock, actor))
 
     @patch(
         "/{client_id:uuid}",
@@ -138,8 +155,9 @@ class LeadController(Controller):
         clock: ClockDep,
         actor: ActorDep,
     ) -> Response[PartyOut]:
-        services.update_details(data.to_command(client_id), uows(), clock, actor)
-        return party_response(PartyOut.of(services.get_client(client_id, uows(), actor)))
+        with fields_renamed(ESTIMATE_FIELDS):
+            services.update_details(data.to_command(client_id), uows(), clock, actor)
+        return party_response(read_party(client_id, uows, clock, actor))
 
     @post(
         "/{client_id:uuid}/transitions",
@@ -167,7 +185,36 @@ class LeadController(Controller):
             reason=data.reason,
         )
         services.advance_lead(command, uows(), clock, actor)
-        return party_response(PartyOut.of(services.get_client(client_id, uows(), actor)))
+        return party_response(read_party(client_id, uows, clock, actor))
+
+    @post(
+        "/{client_id:uuid}/benchmark-access",
+        operation_id="grantBenchmarkAccess",
+        summary="Give a lead benchmark access to PerlaHub",
+        description=doc(services.grant_benchmark_access),
+        guards=[CAN_WRITE],
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+        response_headers=[ETAG],
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    def grant_benchmark_access(
+        self,
+        client_id: FromPath[UUID],
+        uows: NewUow,
+        clock: ClockDep,
+        actor: ActorDep,
+        data: JSONBody[BenchmarkAccessIn | None] = None,
+    ) -> Response[PartyOut]:
+        body = data or BenchmarkAccessIn()
+        command = GrantBenchmarkAccess(
+            client_id=client_id,
+            until=body.until,
+            products=tuple(body.products),
+            expected_version=body.version,
+        )
+        services.grant_benchmark_access(command, uows(), clock, actor)
+        return party_response(read_party(client_id, uows, clock, actor))
 
     @post(
         "/{client_id:uuid}/convert",
@@ -192,5 +239,5 @@ class LeadController(Controller):
         services.convert_lead(
             ConvertLead(client_id=client_id, expected_version=version), uows(), clock, actor
         )
-        party = PartyOut.of(services.get_client(client_id, uows(), actor))
+        party = read_party(client_id, uows, clock, actor)
         return party_response(party, location=f"{CLIENTS}/{client_id}")

@@ -20,10 +20,15 @@ BEARER = "apiKey"
 SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
 
 ETAG = ResponseHeader(
-    name="ETag", description="The party's version, quoted", documentation_only=True
+    name="ETag", description="The resource's version, quoted", documentation_only=True
 )
 LOCATION = ResponseHeader(
     name="Location", description="Where the resource lives", documentation_only=True
+)
+NO_STORE = ResponseHeader(
+    name="Cache-Control",
+    description="no-store: the body holds a secret shown this once",
+    documentation_only=True,
 )
 
 _PROBLEMS: dict[int, str] = {
@@ -31,10 +36,11 @@ _PROBLEMS: dict[int, str] = {
     401: "No API key, or an unknown or revoked one",
     403: "The key's role does not allow this",
     404: "Nothing with this id",
-    409: "Conflict: an illegal transition, a stale version or a duplicate tax id",
+    409: "Conflict: an illegal transition, a stale version, a duplicate or conflicting rules",
     413: "The request body is too large",
     422: "A value or a business rule refused the request; errors names each field",
-    503: "A dependency is unavailable; retry later",
+    502: "Another system (Dome, PerlaHub) answered something perla cannot use",
+    503: "A dependency or another system is unavailable; retry after Retry-After",
 }
 
 
@@ -57,7 +63,10 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="perla",
         version=perla_core.__version__,
-        description="PerlaHub's leads and clients, from the first contact to go-live.",
+        description=(
+            "PerlaHub's leads and clients, from the first contact to go-live: registration in "
+            "Dome and PerlaHub, credentials, commercial policies and margin resolution."
+        ),
         path="/schema",
         render_plugins=[ScalarRenderPlugin()],
         components=Components(
@@ -72,6 +81,12 @@ def openapi_config() -> OpenAPIConfig:
         tags=[
             Tag(name="leads", description="Prospective clients, before conversion"),
             Tag(name="clients", description="Converted leads, through registration to go-live"),
+            Tag(name="credentials", description="Clients' access to PerlaHub's B2B API"),
+            Tag(
+                name="commercial-policy",
+                description="A client's margin rules, their history, and pricing with them",
+            ),
+            Tag(name="global-rules", description="PerlaHub's limits on every margin"),
             Tag(name="api-keys", description="Keys for this API (admin only)"),
             Tag(name="health", description="Liveness and readiness probes"),
         ],

@@ -7,9 +7,11 @@ unexpected exception is logged and answered with a generic 500 that reveals noth
 
 from __future__ import annotations
 
+import math
 import re
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -30,10 +32,22 @@ from litestar.status_codes import (
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_502_BAD_GATEWAY,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandler, ExceptionHandlersMap
 
+from perla_core.credentials.golive import GoLiveRefused
+from perla_core.credentials.model import CredentialRefused
+from perla_core.gateways.errors import (
+    ExternalAuthenticationFailed,
+    ExternalConflict,
+    ExternalError,
+    ExternalNotFound,
+    ExternalProtocolError,
+    ExternalRejected,
+    ExternalUnavailable,
+)
 from perla_core.kernel.errors import (
     AlreadyExists,
     IllegalTransition,
@@ -46,6 +60,7 @@ from perla_core.kernel.errors import (
     StaleVersion,
     Unauthenticated,
 )
+from perla_core.policies.model import PolicyConflict
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:perla:problem:"
@@ -67,6 +82,8 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
 _MISSING_FIELD = re.compile(r"missing required field `(?P<name>[^`]+)`")
+_MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '(?P<name>[^']+)'")
+_NUMBER_FOR_TEXT = re.compile(r"^Expected `str( \| null)?`, got `(float|int)`$")
 
 
 def problem(
@@ -137,7 +154,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         return internal_error(request, exc)
     code, title = HTTP_CODES.get(status, ("http_error", "HTTP error"))
     allow = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), None)
-    errors = _field_errors(exc)
+    errors = [{**e, "field": _sent_name(request, e["field"])} for e in _field_errors(exc)]
     detail = exc.detail
     if isinstance(exc, NotFoundException):
         detail = f"nothing at {request.url.path}"
@@ -163,8 +180,22 @@ def _field_errors(exc: HTTPException) -> list[dict[str, str | None]]:
                 out.append(_from_message(str(item.get("message", "")), item.get("key")))
         return out
     if exc.status_code == HTTP_400_BAD_REQUEST and exc.detail:
+        if (missing := _MISSING_PARAMETER.match(exc.detail)) is not None:
+            return [{"field": missing.group("name"), "message": "is required"}]
         return [_from_message(exc.detail, None)]
     return []
+
+
+def _sent_name(request: Request[Any, Any, Any], field: str | None) -> str | None:
+    """A parameter's name as the client sent it (``from``), not the handler's
+    (``from_revision``)."""
+    if field is None:
+        return None
+    handler = request.scope.get("route_handler")
+    parameters = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {})
+    parameter = parameters.get(field)
+    alias = getattr(getattr(parameter, "kwarg_definition", None), "name", None)
+    return alias if isinstance(alias, str) and alias else field
 
 
 def _from_message(message: str, key: object) -> dict[str, str | None]:
@@ -184,7 +215,27 @@ def _from_message(message: str, key: object) -> dict[str, str | None]:
         message = "is required"
     elif message == "'data'" and field is None:
         message = "a JSON body is required"
+    elif _NUMBER_FOR_TEXT.match(message):
+        message = 'must be text (amounts are written as strings such as "1250.00", not numbers)'
     return {"field": field, "message": message}
+
+
+@contextmanager
+def fields_renamed(names: Mapping[str, str]) -> Iterator[None]:
+    """Report the core's field names as this API names them (``from_revision`` -> ``from``).
+
+    For the few places where a command's field is not the JSON field the client sent.
+    """
+    try:
+        yield
+    except InvalidInput as exc:
+        for error in exc.errors:
+            error.field = names.get(error.field or "", error.field)
+        exc.field = names.get(exc.field or "", exc.field)
+        raise
+    except PerlaError as exc:
+        exc.field = names.get(exc.field or "", exc.field)
+        raise
 
 
 class NotReady(Exception):
@@ -196,6 +247,16 @@ class NotReady(Exception):
 
 
 RETRY_AFTER_SECONDS = 5
+
+
+def external_unavailable(
+    request: Request[Any, Any, Any], exc: ExternalUnavailable
+) -> Response[dict[str, Any]]:
+    """Another system did not answer this time: 503, retry after what it asked (or 5 s)."""
+    wait = exc.retry_after if exc.retry_after and exc.retry_after > 0 else RETRY_AFTER_SECONDS
+    response = domain_error(HTTP_503_SERVICE_UNAVAILABLE)(request, exc)
+    response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
 
 
 def not_ready(request: Request[Any, Any, Any], exc: NotReady) -> Response[dict[str, Any]]:
@@ -231,15 +292,26 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 # The one table: Litestar picks the entry of the exception's nearest class.
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    CredentialRefused: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),  # one error per field
     InvalidInput: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
     InvalidValue: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
+    GoLiveRefused: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),  # missing, blocking
     PreconditionFailed: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
     NotFound: domain_error(HTTP_404_NOT_FOUND),
     AlreadyExists: domain_error(HTTP_409_CONFLICT),
     IllegalTransition: domain_error(HTTP_409_CONFLICT),
     StaleVersion: domain_error(HTTP_409_CONFLICT),
+    PolicyConflict: domain_error(HTTP_409_CONFLICT),  # both rules and the overlap
     PermissionDenied: domain_error(HTTP_403_FORBIDDEN),
     Unauthenticated: domain_error(HTTP_401_UNAUTHORIZED),
+    # another system (Dome, PerlaHub) failed while serving the request
+    ExternalUnavailable: external_unavailable,  # 503 with Retry-After
+    ExternalAuthenticationFailed: domain_error(HTTP_502_BAD_GATEWAY),  # perla's key refused
+    ExternalRejected: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
+    ExternalConflict: domain_error(HTTP_409_CONFLICT),
+    ExternalNotFound: domain_error(HTTP_502_BAD_GATEWAY),  # it should have had it
+    ExternalProtocolError: domain_error(HTTP_502_BAD_GATEWAY),
+    ExternalError: domain_error(HTTP_502_BAD_GATEWAY),
     PerlaError: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
     ValidationException: http_error,  # 400: unreadable JSON, wrong types, unknown keys
     NotFoundException: http_error,  # 404: no such route, or a path id that is not a UUID

@@ -12,6 +12,8 @@ import attrs
 import pytest
 
 from perla_adapters.memory import FixedClock, InMemoryStore, InMemoryUnitOfWork, SequentialIds
+from perla_adapters.memory.dome import InMemoryDome
+from perla_adapters.memory.perlahub import InMemoryPerlaHub
 from perla_core.access.model import Actor
 from perla_core.kernel.errors import (
     AlreadyExists,
@@ -25,6 +27,7 @@ from perla_core.kernel.errors import (
 )
 from perla_core.kernel.pagination import PageRequest
 from perla_core.kernel.values import Email, TaxId
+from perla_core.onboarding import registration
 from perla_core.onboarding.commands import (
     AddressInput,
     AdvanceClient,
@@ -39,6 +42,7 @@ from perla_core.onboarding.events import (
     LeadConverted,
     LeadRegistered,
     LeadStatusChanged,
+    RegistrationRecorded,
 )
 from perla_core.onboarding.model import BusinessType, ClientStatus, LeadStatus, Phase
 from perla_core.onboarding.ports import ClientQuery
@@ -304,18 +308,15 @@ def test_a_lead_moves_through_the_pipeline_and_becomes_a_live_client(
     )
     assert advance_lead(AdvanceLead(lead_id, "grant_benchmark_access"), uow, clock, agent) == 3
     assert convert_lead(ConvertLead(lead_id, expected_version=3), uow, clock, agent) == 4
-    for action in (
-        "register_in_dome",
-        "register_in_perlahub",
-        "validate_record",
-        "start_onboarding",
-        "go_live",
-    ):
+    registration.register_in_dome(lead_id, uow, InMemoryDome(clock), clock)
+    registration.register_in_perlahub(lead_id, uow, InMemoryPerlaHub(clock), clock)
+    for action in ("validate_record", "start_onboarding"):
         advance_client(AdvanceClient(lead_id, action), uow, clock, agent)
     stored = store.clients[lead_id]
     assert stored.phase is Phase.CLIENT
-    assert stored.client_status is ClientStatus.LIVE
-    assert stored.version == 9
+    assert stored.client_status is ClientStatus.ONBOARDING
+    assert stored.validated_by == agent.name
+    assert stored.version == 8
     converted = [m.event for m in store.outbox.values() if isinstance(m.event, LeadConverted)]
     assert converted == [
         LeadConverted(lead_id, clock.now(), "ana.agent", "Viajes Ñandú S.L.", "B58378431", "ES")
@@ -383,7 +384,7 @@ def test_a_refused_command_leaves_no_outbox_message(
     with pytest.raises(IllegalTransition):
         convert_lead(ConvertLead(lead_id), uow, clock, agent)
     with pytest.raises(IllegalTransition):
-        advance_client(AdvanceClient(lead_id, "register_in_dome"), uow, clock, agent)
+        advance_client(AdvanceClient(lead_id, "validate_record"), uow, clock, agent)
     advance_lead(AdvanceLead(lead_id, "mark_contacted"), uow, clock, agent)
     after_contact = dict(store.outbox)
     with pytest.raises(PreconditionFailed) as raised:
@@ -539,9 +540,7 @@ def test_the_activity_of_a_party_lists_its_events_oldest_first(
     advance_lead(AdvanceLead(lead_id, "mark_contacted"), uow, clock, agent)
     clock.advance(timedelta(minutes=5))
     convert_lead(ConvertLead(lead_id), uow, clock, agent)
-    advance_client(
-        AdvanceClient(lead_id, "register_in_dome", reason="Dome code C-1"), uow, clock, agent
-    )
+    registration.register_in_dome(lead_id, uow, InMemoryDome(clock), clock)
 
     events = activity(lead_id, uow, reader)
     assert [type(e) for e in events] == [
@@ -550,6 +549,7 @@ def test_the_activity_of_a_party_lists_its_events_oldest_first(
         LeadStatusChanged,
         LeadConverted,
         ClientStatusChanged,
+        RegistrationRecorded,
     ]
     assert all(e.aggregate_id == lead_id for e in events)
     assert [type(e) for e in activity(other, uow, reader)] == [LeadRegistered]

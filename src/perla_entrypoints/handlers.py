@@ -1,0 +1,84 @@
+"""Which outbox handler runs for which event: the wiring of side effects to other systems.
+
+Handler names are stable: they key the idempotency records (``processed_messages``), so a
+renamed handler would run again for messages already handled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perla_core.credentials import events as cred
+from perla_core.onboarding import events as onb
+from perla_core.onboarding import registration, sync
+from perla_core.outbox import HandlerRegistry, OutboxMessage
+from perla_core.policies import events as pol
+from perla_entrypoints.container import Container
+
+CREDENTIAL_TOPICS: tuple[str, ...] = tuple(
+    e.event_name
+    for e in (
+        cred.CredentialIssued,
+        cred.CredentialEdited,
+        cred.CredentialSuspended,
+        cred.CredentialReactivated,
+        cred.CredentialRevoked,
+        cred.CredentialSecretRotated,
+    )
+)
+POLICY_TOPICS: tuple[str, ...] = tuple(
+    e.event_name
+    for e in (
+        pol.PolicyRuleAdded,
+        pol.PolicyRuleChanged,
+        pol.PolicyRuleRemoved,
+        pol.PolicyRuleEnabled,
+        pol.PolicyRuleDisabled,
+        pol.ScheduledChangeApplied,
+    )
+)
+
+
+def build_handlers(container: Container) -> HandlerRegistry:
+    """The registry of every handler perla runs, bound to the container's ports."""
+    uow, clock = container.uow, container.clock
+
+    def dome_customer(event: Any, _: OutboxMessage) -> None:
+        registration.register_in_dome(event.aggregate_id, uow(), container.dome(), clock())
+
+    def perlahub_agency(event: Any, _: OutboxMessage) -> None:
+        if getattr(event, "system", "dome") != "dome":
+            return
+        registration.register_in_perlahub(event.aggregate_id, uow(), container.perlahub(), clock())
+
+    def benchmark(event: Any, _: OutboxMessage) -> None:
+        registration.open_benchmark_access(event.aggregate_id, uow(), container.perlahub(), clock())
+
+    def credential(event: Any, _: OutboxMessage) -> None:
+        sync.push_credential(event.aggregate_id, uow(), container.perlahub())
+
+    def policy(event: Any, _: OutboxMessage) -> None:
+        sync.push_policy(event.aggregate_id, uow(), container.perlahub())
+
+    def agency_state(event: Any, _: OutboxMessage) -> None:
+        if getattr(event, "system", None) != "perlahub":
+            return
+        sync.push_policy(event.aggregate_id, uow(), container.perlahub())
+        sync.push_credentials_of(event.aggregate_id, uow(), container.perlahub())
+
+    registry = HandlerRegistry()
+    for topic in (onb.LeadConverted.event_name, onb.RegistrationRequested.event_name):
+        registry = registry.with_handler(topic, "dome.create_customer", dome_customer)
+    for topic in (onb.RegistrationRecorded.event_name, onb.RegistrationRequested.event_name):
+        registry = registry.with_handler(topic, "perlahub.create_agency", perlahub_agency)
+    registry = registry.with_handler(
+        onb.BenchmarkAccessRequested.event_name, "perlahub.open_benchmark_access", benchmark
+    )
+    registry = registry.with_handler(
+        onb.RegistrationRecorded.event_name, "perlahub.push_agency_state", agency_state
+    )
+    for topic in CREDENTIAL_TOPICS:
+        registry = registry.with_handler(topic, "perlahub.push_credential", credential)
+    for topic in POLICY_TOPICS:
+        registry = registry.with_handler(topic, "perlahub.push_policy", policy)
+    return registry
