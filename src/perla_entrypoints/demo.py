@@ -359,8 +359,9 @@ def _describe(event: object) -> str:
     changed = getattr(event, "changed", None)
     if changed is not None:
         return f"{name}: {', '.join(changed)}"
-    if getattr(event, "system", None) and getattr(event, "reference", None):
-        return f"{name}: {event.system} {event.reference}"
+    system, reference = getattr(event, "system", None), getattr(event, "reference", None)
+    if system and reference:
+        return f"{name}: {system} {reference}"
     for detail in ("name", "rule_name", "reason"):
         value = getattr(event, detail, None)
         if isinstance(value, str) and value:
