@@ -11,10 +11,14 @@ import dramatiq
 import structlog
 
 from perla_adapters.dramatiq import QUEUE
+from perla_core.access.model import SYSTEM
 from perla_core.outbox import DELIVER_TASK, RELAY_TASK, deliver_outbox_message, relay_outbox
+from perla_core.policies.services import apply_due_policy_changes
 from perla_entrypoints.container import Container, settings_of
 
 log = structlog.get_logger("perla.workers")
+
+POLICY_TASK = "apply_due_policy_changes"
 
 _registered: dict[int, dict[str, dramatiq.Actor[..., object]]] = {}
 _lock = threading.Lock()
@@ -46,7 +50,20 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             )
             log.debug("outbox.delivered", message_id=message_id, handlers=ran)
 
+        def apply_policy_changes() -> None:
+            """Apply the commercial-policy changes scheduled for now or earlier."""
+            done = apply_due_policy_changes(container.uow(), container.clock(), SYSTEM)
+            if done:
+                log.info("policies.scheduled_applied", count=len(done))
+
         actors: dict[str, dramatiq.Actor[..., object]] = {
+            POLICY_TASK: dramatiq.actor(
+                actor_name=POLICY_TASK,
+                queue_name=QUEUE,
+                broker=broker,
+                max_retries=0,
+                time_limit=60_000,
+            )(apply_policy_changes),
             RELAY_TASK: dramatiq.actor(
                 actor_name=RELAY_TASK,
                 queue_name=QUEUE,
