@@ -14,12 +14,14 @@ import attrs
 from dependency_injector import containers, providers
 
 from perla_adapters.dramatiq import DramatiqTaskQueue, make_broker
+from perla_adapters.mail import EmlFileMailer, SmtpMailer
 from perla_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from perla_adapters.memory.dome import InMemoryDome
 from perla_adapters.memory.perlahub import InMemoryPerlaHub
 from perla_adapters.system import SystemClock, TokenSecrets, Uuid7Ids
 from perla_core.gateways import DomeGateway, PerlaHubGateway
 from perla_core.kernel.ports import Clock, IdGenerator
+from perla_core.mail import Mailer
 from perla_core.outbox import HandlerRegistry
 from perla_core.uow import UnitOfWork
 from perla_entrypoints.settings import Settings
@@ -106,6 +108,19 @@ def make_dome(
     return HttpDomeGateway(url, api_key or "", timeout=float(timeout), retries=int(retries))
 
 
+def make_mailer(settings: Settings, clock: Clock) -> Mailer:
+    if not settings.smtp_host:
+        return EmlFileMailer(settings.data_dir / "mail", clock=clock)
+    return SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        security=settings.smtp_security,  # type: ignore[arg-type]
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        clock=clock,
+    )
+
+
 def make_perlahub(
     url: str | None, api_key: str | None, timeout: float, retries: int, clock: Clock
 ) -> PerlaHubGateway:
@@ -160,6 +175,9 @@ class Container(containers.DeclarativeContainer):
         retries=config.gateway_retries,
         clock=clock,
     )
+
+    # outgoing e-mail: SMTP when configured, .eml files in the data folder otherwise
+    mailer = providers.Singleton(make_mailer, settings=settings, clock=clock)
 
     # outbox handlers by topic (see perla_entrypoints.handlers)
     handlers = providers.Singleton(HandlerRegistry)

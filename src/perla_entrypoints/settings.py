@@ -71,6 +71,20 @@ class Settings:
     """Timeout of each call to Dome or PerlaHub."""
     gateway_retries: int = 3
     """Retries of an idempotent call to Dome or PerlaHub on 5xx, 429 or timeouts."""
+    smtp_host: str | None = None
+    """SMTP server for outgoing mail. Default: .eml files in ``<data_dir>/mail``."""
+    smtp_port: int = 587
+    """SMTP port (587 for STARTTLS, 465 for implicit TLS)."""
+    smtp_security: str = "starttls"
+    """``starttls``, ``ssl`` or ``none`` (never with a password)."""
+    smtp_username: str | None = None
+    """SMTP login, if the server asks for one."""
+    smtp_password: str | None = None
+    """SMTP password (never logged)."""
+    mail_from: str = "perla@perlatours.com"
+    """The sender of perla's e-mails."""
+    suppliers_email: str = "suppliers@perlatours.com"
+    """Where supplier requests go (the Suppliers team that creates hotels in Dome)."""
 
     @property
     def effective_database_url(self) -> str:
@@ -103,7 +117,7 @@ class Settings:
         """The settings as text, with passwords in URLs masked (safe to log or print)."""
         return {
             f.name: "***"
-            if f.name.endswith("api_key") and getattr(self, f.name)
+            if f.name.endswith(("api_key", "password")) and getattr(self, f.name)
             else _redact(str(getattr(self, f.name)))
             for f in attrs.fields(type(self))
         }

@@ -5,11 +5,13 @@ committed, idempotency keys), proven by the contract suites in ``tests/contract`
 """
 
 from perla_adapters.memory.clock import FixedClock, SequentialIds, StaticSecrets
+from perla_adapters.memory.mailer import InMemoryMailer
 from perla_adapters.memory.queue import RecordingTaskQueue
 from perla_adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 
 __all__ = [
     "FixedClock",
+    "InMemoryMailer",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "RecordingTaskQueue",
