@@ -6,8 +6,9 @@ of every aggregate its repositories saw and writes them to the outbox in the sam
 transaction, in the order the aggregates were touched. After a commit or a rollback the same
 unit of work can go on with a new transaction inside the block. Repositories never commit.
 
-It is the one unit of work of every area: the narrower ``PolicyUnitOfWork`` and
-``CredentialUnitOfWork`` the policy and credential use cases ask for are parts of it.
+It is the one unit of work of every area: the narrower ``PolicyUnitOfWork``,
+``CredentialUnitOfWork`` and ``SupplierUnitOfWork`` the policy, credential and supplier use
+cases ask for are parts of it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from perla_core.credentials.ports import CredentialRepository
 from perla_core.onboarding.ports import ClientRepository
 from perla_core.outbox import OutboxRepository, ProcessedMessages
 from perla_core.policies.ports import GlobalRulesRepository, PolicyRepository
+from perla_core.suppliers.ports import SupplierRequestRepository
 
 
 class UnitOfWork(Protocol):
@@ -37,6 +39,9 @@ class UnitOfWork(Protocol):
 
     @property
     def global_rules(self) -> GlobalRulesRepository: ...
+
+    @property
+    def supplier_requests(self) -> SupplierRequestRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

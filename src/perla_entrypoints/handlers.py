@@ -13,7 +13,9 @@ from perla_core.onboarding import events as onb
 from perla_core.onboarding import registration, sync
 from perla_core.outbox import HandlerRegistry, OutboxMessage
 from perla_core.policies import events as pol
-from perla_entrypoints.container import Container
+from perla_core.suppliers import delivery
+from perla_core.suppliers import events as sup
+from perla_entrypoints.container import Container, settings_of
 
 CREDENTIAL_TOPICS: tuple[str, ...] = tuple(
     e.event_name
@@ -66,7 +68,22 @@ def build_handlers(container: Container) -> HandlerRegistry:
         sync.push_policy(event.aggregate_id, uow(), container.perlahub())
         sync.push_credentials_of(event.aggregate_id, uow(), container.perlahub())
 
+    def supplier_email(event: Any, _: OutboxMessage) -> None:
+        settings = settings_of(container)
+        delivery.email_supplier_request(
+            event.aggregate_id,
+            event.send_number,
+            event.suppliers_address,
+            settings.mail_from,
+            uow(),
+            container.mailer(),
+            clock(),
+        )
+
     registry = HandlerRegistry()
+    registry = registry.with_handler(
+        sup.SupplierRequestSendRequested.event_name, "mail.supplier_request", supplier_email
+    )
     for topic in (onb.LeadConverted.event_name, onb.RegistrationRequested.event_name):
         registry = registry.with_handler(topic, "dome.create_customer", dome_customer)
     for topic in (onb.RegistrationRecorded.event_name, onb.RegistrationRequested.event_name):

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import attrs
 from attrs import AttrsInstance
@@ -29,6 +30,9 @@ from perla_core.policies.model import (
     MarginRule,
     PolicyChange,
 )
+from perla_core.suppliers.commands import HotelContactInput, PaymentTermsInput
+from perla_core.suppliers.fields import parse_fields
+from perla_core.suppliers.model import SupplierRequest
 from perla_core.uow import UnitOfWork
 
 NewUow = Callable[[], UnitOfWork]
@@ -172,3 +176,80 @@ def schedule(
         now=policy.updated_at,
         reason=REASON,
     )
+
+
+def complete_hotel(**overrides: Any) -> dict[str, Any]:
+    """Every field the Suppliers team needs, as primitives (a hotel in Cádiz, commission
+    contract; contacts reachable one by e-mail, one by phone)."""
+    fields: dict[str, Any] = {
+        "name": "Hotel Playa Victoria",
+        "chain": "Palafox Hoteles",
+        "stars": 4,
+        "address": "Glorieta Ingeniero La Cierva 4",
+        "city": "Cádiz",
+        "postal_code": "11010",
+        "country": "ES",
+        "latitude": "36.517220",
+        "longitude": "-6.281390",
+        "phone": "956 20 51 00",
+        "email": "Reservas@PalafoxHoteles.com",
+        "website": "www.palafoxhoteles.com",
+        "legal_name": "Hoteles Ñandú S.L.",
+        "tax_id": "B58378431",
+        "vat_regime": "general",
+        "iban": "ES91 2100 0418 4502 0005 1332",
+        "bic": "CAIXESBBXXX",
+        "account_holder": "Hoteles Ñandú, S.L.",
+        "contract_type": "commission",
+        "commission_pct": "15,5",
+        "payment_terms": PaymentTermsInput("after_invoice", 30),
+        "release_days": 7,
+        "cancellation_policy": "Gratis hasta 48 h antes de la llegada.\nDespués, 1 noche.",
+        "contacts": [
+            HotelContactInput("reservations", "Lucía Pérez", email="reservas@palafoxhoteles.com"),
+            HotelContactInput("accounting", "Íñigo Sáez", phone="+34 956 20 51 01"),
+            HotelContactInput(
+                "general_manager", "Ana Ruiz", email="direccion@palafox.es", phone="+34600123456"
+            ),
+        ],
+    }
+    fields.update(overrides)
+    return fields
+
+
+def a_supplier_request(
+    clock: FixedClock,
+    ids: SequentialIds,
+    raw: dict[str, Any] | None = None,
+    *,
+    hotel_ref: str | None = None,
+) -> SupplierRequest:
+    """A request created now from ``raw`` (by default :func:`complete_hotel`), its creation
+    event pending."""
+    details = parse_fields(complete_hotel() if raw is None else raw, country=None)
+    name = details.pop("name")
+    return SupplierRequest.create(
+        request_id=ids.new_id(),
+        name=name,
+        now=clock.now(),
+        actor=AGENT,
+        matched_hotel_ref=hotel_ref,
+        **details,
+    )
+
+
+def a_supplier_request_acknowledged_after_a_rejection(
+    clock: FixedClock, ids: SequentialIds, *, hotel_ref: str | None = "H-CADIZ-1"
+) -> SupplierRequest:
+    """A complete request sent, rejected, corrected, sent again and acknowledged: every
+    detail and every bookkeeping field of a send set, its times in several offsets."""
+    request = a_supplier_request(clock, ids, hotel_ref=hotel_ref)
+    first = datetime(2026, 1, 16, 8, 0, 0, 500, tzinfo=BUENOS_AIRES)
+    request.request_send("suppliers@perlatours.com", now=first, actor=AGENT)
+    request.mark_sent(now=first + timedelta(minutes=1), actor="outbox")
+    request.reject("Falta el certificado bancario", now=first + timedelta(days=1), actor="sup")
+    again = datetime(2026, 1, 20, 9, 30, tzinfo=UTC)
+    request.request_send("Proveedores@PerlaTours.com", now=again, actor="luis.agent")
+    request.mark_sent(now=again + timedelta(seconds=3), actor="outbox")
+    request.acknowledge("PRV-000123", now=again + timedelta(days=1), actor="sup")
+    return request

@@ -1,15 +1,16 @@
 """The one unit of work is the one every area's use cases take.
 
-mypy checks the first half: :class:`UnitOfWork` is accepted wherever the policy and the
-credential use cases ask for their narrower ``PolicyUnitOfWork`` and
-``CredentialUnitOfWork``. The tests run those use cases on every adapter.
+mypy checks the first half: :class:`UnitOfWork` is accepted wherever the policy, the
+credential and the supplier use cases ask for their narrower ``PolicyUnitOfWork``,
+``CredentialUnitOfWork`` and ``SupplierUnitOfWork``. The tests run those use cases on every
+adapter.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from tests.contract.builders import NewUow, a_validated_client, stored_clients
+from tests.contract.builders import NewUow, a_validated_client, complete_hotel, stored_clients
 
 from perla_adapters.memory import FixedClock, SequentialIds, StaticSecrets
 from perla_core.access.model import Actor, Role
@@ -26,6 +27,25 @@ from perla_core.policies.services import (
     set_global_rules,
     set_priced_scope,
 )
+from perla_core.suppliers.commands import (
+    AcknowledgeSupplierRequest,
+    CreateSupplierRequest,
+    MarkSupplierRequestSent,
+    SendSupplierRequest,
+    UpdateSupplierRequest,
+)
+from perla_core.suppliers.model import SupplierRequestStatus
+from perla_core.suppliers.ports import SupplierRequestQuery, SupplierUnitOfWork
+from perla_core.suppliers.services import (
+    acknowledge_supplier_request,
+    create_supplier_request,
+    get_supplier_request,
+    list_supplier_requests,
+    mark_supplier_request_sent,
+    send_supplier_request,
+    supplier_email_to_send,
+    update_supplier_request,
+)
 from perla_core.uow import UnitOfWork
 
 AGENT = Actor("ana.agent", Role.AGENT)
@@ -37,6 +57,10 @@ def as_policy_unit_of_work(uow: UnitOfWork) -> PolicyUnitOfWork:
 
 
 def as_credential_unit_of_work(uow: UnitOfWork) -> CredentialUnitOfWork:
+    return uow
+
+
+def as_supplier_unit_of_work(uow: UnitOfWork) -> SupplierUnitOfWork:
     return uow
 
 
@@ -125,3 +149,52 @@ class TestUnitOfWorkServesEveryArea:
         with new_uow() as uow:
             topics = [m.topic for m in uow.outbox.for_aggregate(issued.credential_id)]
         assert topics == ["credentials.credential_issued", "credentials.credential_revoked"]
+
+    def test_supplier_use_cases_run_on_the_unit_of_work(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        hotel = complete_hotel()
+        stars = hotel.pop("stars")
+        request_id = create_supplier_request(
+            CreateSupplierRequest(**hotel, matched_hotel_ref="H-CADIZ-1"),
+            as_supplier_unit_of_work(new_uow()),
+            clock,
+            ids,
+            AGENT,
+        )
+        assert get_supplier_request(request_id, new_uow(), AGENT).status is (
+            SupplierRequestStatus.DRAFT
+        )
+        update_supplier_request(
+            UpdateSupplierRequest(request_id, expected_version=1, stars=stars),
+            new_uow(),
+            clock,
+            AGENT,
+        )
+        send_supplier_request(SendSupplierRequest(request_id), new_uow(), clock, AGENT)
+        email = supplier_email_to_send(request_id, new_uow(), AGENT)
+        assert email is not None
+        mark_supplier_request_sent(MarkSupplierRequestSent(request_id, 1), new_uow(), clock, AGENT)
+        version = acknowledge_supplier_request(
+            AcknowledgeSupplierRequest(request_id, "PRV-1"), new_uow(), clock, AGENT
+        )
+
+        page = list_supplier_requests(
+            SupplierRequestQuery(status=SupplierRequestStatus.ACKNOWLEDGED), new_uow(), AGENT
+        )
+        [request] = page.items
+        assert (request.id, request.version, request.dome_supplier_code) == (
+            request_id,
+            version,
+            "PRV-1",
+        )
+        assert email.message_id == request.message_id
+        with new_uow() as uow:
+            topics = [m.topic for m in uow.outbox.for_aggregate(request_id)]
+        assert topics == [
+            "suppliers.supplier_request_created",
+            "suppliers.supplier_request_updated",
+            "suppliers.supplier_request_send_requested",
+            "suppliers.supplier_request_sent",
+            "suppliers.supplier_request_acknowledged",
+        ]

@@ -24,7 +24,13 @@ from perla_adapters.sql import (
 from perla_core.onboarding.model import OnboardingConfig
 
 INITIAL_TABLES = {"clients", "api_keys", "outbox", "processed_messages"}
-TABLES = INITIAL_TABLES | {"credentials", "commercial_policies", "policy_audit", "global_rules"}
+SECOND_TABLES = INITIAL_TABLES | {
+    "credentials",
+    "commercial_policies",
+    "policy_audit",
+    "global_rules",
+}
+TABLES = SECOND_TABLES | {"supplier_requests"}
 
 
 @pytest.fixture
@@ -47,7 +53,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -98,6 +104,14 @@ def test_the_schema_has_the_indexes_the_list_filters_and_the_relay_need(engine: 
         ("commercial_policies", "clients"),
         ("policy_audit", "commercial_policies"),
     }
+    supplier_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(
+        "supplier_requests")}  # fmt: skip
+    assert supplier_indexes == {
+        "ix_supplier_requests_matched_hotel_ref": ["matched_hotel_ref"],
+        "ix_supplier_requests_status_created_at": ["status", "created_at"],
+        "ix_supplier_requests_created_at": ["created_at"],
+    }
+    assert inspector.get_pk_constraint("supplier_requests")["constrained_columns"] == ["id"]
 
 
 def test_migrating_again_changes_nothing_and_a_url_works_as_well_as_an_engine(
@@ -187,3 +201,17 @@ def test_clients_stored_before_the_second_migration_load_after_it(engine: Engine
         None,
         {},
     )
+
+
+def test_the_third_migration_adds_the_supplier_requests_and_its_downgrade_removes_them(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+
+    downgrade(engine, "0002")
+
+    assert current_revision(engine) == "0002"
+    assert _tables(engine) == SECOND_TABLES
+    migrate(engine)
+    assert _tables(engine) == TABLES
+    assert current_revision(engine) == "0003"

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 import attrs
 import pytest
 import structlog
-from tests.contract.test_mailer_contract import (
+from tests.contract.test_mailer_contract import a_message
+from tests.support.smtp import (
     SMTP_PASSWORD,
     SMTP_USER,
     Certificate,
     LoopbackSmtp,
-    a_message,
     free_port,
     loopback_smtp,
     self_signed_certificate,

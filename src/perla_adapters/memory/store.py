@@ -15,6 +15,7 @@ from perla_core.kernel.events import HasEvents
 from perla_core.onboarding.model import Client
 from perla_core.outbox import OutboxMessage
 from perla_core.policies.model import CommercialPolicy, GlobalRules
+from perla_core.suppliers.model import SupplierRequest
 
 T = TypeVar("T")
 
@@ -34,6 +35,7 @@ class InMemoryStore:
         "credentials",
         "policies",
         "global_rules",
+        "supplier_requests",
         "outbox",
         "processed",
     )
@@ -45,6 +47,7 @@ class InMemoryStore:
         self.credentials: dict[UUID, Credential] = {}
         self.policies: dict[UUID, CommercialPolicy] = {}
         self.global_rules: GlobalRules | None = None
+        self.supplier_requests: dict[UUID, SupplierRequest] = {}
         self.outbox: dict[UUID, OutboxMessage] = {}
         self.processed: dict[tuple[UUID, str], datetime] = {}
         self.claimed: set[UUID] = set()
@@ -60,8 +63,8 @@ class InMemoryStore:
 
 class TouchedAggregates:
     """The aggregates one transaction's repositories added, read or saved (clients,
-    credentials, policies), in the order they were first touched: on commit their events go
-    to the outbox in that order. The SQL unit of work keeps one too."""
+    credentials, policies, supplier requests), in the order they were first touched: on
+    commit their events go to the outbox in that order. The SQL unit of work keeps one too."""
 
     def __init__(self) -> None:
         self._aggregates: list[HasEvents] = []

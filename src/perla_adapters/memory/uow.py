@@ -4,8 +4,9 @@ Committed state lives in an :class:`InMemoryStore` shared by every unit of work 
 (as a database is shared by sessions). A unit of work reads copies, stages its writes and
 applies them on ``commit`` under a lock, re-checking versions, so two units of work editing
 one aggregate behave as they do on PostgreSQL: the second commit raises ``StaleVersion``.
-Credentials, commercial policies and the global rules live in
-:mod:`perla_adapters.memory.credentials` and :mod:`perla_adapters.memory.policies`.
+Credentials, commercial policies with the global rules, and supplier requests live in
+:mod:`perla_adapters.memory.credentials`, :mod:`perla_adapters.memory.policies` and
+:mod:`perla_adapters.memory.suppliers`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from perla_adapters.memory.policies import (
     InMemoryPolicyRepository,
 )
 from perla_adapters.memory.store import InMemoryStore, Transaction, copy_of
+from perla_adapters.memory.suppliers import InMemorySupplierRequestRepository
 from perla_core.access.model import ApiKey
 from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
 from perla_core.kernel.events import drain_events
@@ -315,6 +317,7 @@ class InMemoryUnitOfWork:
         self.credentials = InMemoryCredentialRepository(self.store, self._tx, self.clients.exists)
         self.policies = InMemoryPolicyRepository(self.store, self._tx, self.clients.exists)
         self.global_rules = InMemoryGlobalRulesRepository(self.store, self._tx)
+        self.supplier_requests = InMemorySupplierRequestRepository(self.store, self._tx)
         self.outbox = InMemoryOutboxRepository(self.store, self._tx)
         self.processed = InMemoryProcessedMessages(self.store, self._tx)
 
@@ -332,7 +335,8 @@ class InMemoryUnitOfWork:
 
     def commit(self) -> None:
         """Apply the staged writes and the events of every aggregate touched (clients,
-        credentials, policies, in the order they were touched) to the store, all or none."""
+        credentials, policies, supplier requests, in the order they were touched) to the
+        store, all or none."""
         events = drain_events(self._tx.touched)
         self.outbox.add(messages_for(events, self._clock, self._ids))
         with self.store.lock:

@@ -19,6 +19,7 @@ from perla_adapters.sql.policies import (
     SqlAlchemyGlobalRulesRepository,
     SqlAlchemyPolicyRepository,
 )
+from perla_adapters.sql.suppliers import SqlAlchemySupplierRequestRepository
 from perla_adapters.sql.tables import metadata
 from perla_adapters.sql.uow import (
     SqlAlchemyApiKeyRepository,
@@ -36,6 +37,7 @@ __all__ = [
     "SqlAlchemyOutboxRepository",
     "SqlAlchemyPolicyRepository",
     "SqlAlchemyProcessedMessages",
+    "SqlAlchemySupplierRequestRepository",
     "SqlAlchemyUnitOfWork",
     "create_engine_for",
     "current_revision",

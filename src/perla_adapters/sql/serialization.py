@@ -3,9 +3,10 @@
 One cattrs converter holds every hook (value objects as their canonical strings, enums as
 their values, datetimes as ISO 8601 strings with their offset, dates as ISO 8601, decimals
 and UUIDs as text, sets as sorted lists), so domain classes carry no serialisation code.
-Clients, API keys and outbox rows map field by field here, in plain sight (credentials and
-policies beside their repositories, in :mod:`~perla_adapters.sql.credentials` and
-:mod:`~perla_adapters.sql.policies`); events become a tagged payload
+Clients, API keys and outbox rows map field by field here, in plain sight (credentials,
+policies and supplier requests beside their repositories, in
+:mod:`~perla_adapters.sql.credentials`, :mod:`~perla_adapters.sql.policies` and
+:mod:`~perla_adapters.sql.suppliers`); events become a tagged payload
 ``{"type": "<area.event_name>", ...fields}`` resolved through
 :data:`perla_core.kernel.events.EVENT_TYPES`, so renaming a class never breaks a stored
 outbox row.

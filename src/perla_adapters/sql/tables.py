@@ -244,3 +244,69 @@ global_rules = Table(
     Column("max_fixed_margin", JSON, nullable=False),
     CheckConstraint("id = 1", name="ck_global_rules_single_row"),
 )
+
+# A request to create a hotel as a supplier in Dome. Decimals (coordinates, percentages) are
+# kept as their exact text; the tax id as its country and number; the contacts as a JSON
+# array of {role, name, email, phone}.
+supplier_requests = Table(
+    "supplier_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    # identity
+    Column("chain", String(200)),
+    Column("stars", Integer),
+    Column("address", String(200)),
+    Column("city", String(200)),
+    Column("postal_code", String(20)),
+    Column("country", String(2)),
+    Column("latitude", String(20)),
+    Column("longitude", String(20)),
+    Column("phone", String(32)),
+    Column("email", String(254)),
+    Column("website", String(500)),
+    # administrative
+    Column("legal_name", String(200)),
+    Column("tax_id_country", String(2)),
+    Column("tax_id_number", String(32)),
+    # fiscal
+    Column("vat_regime", String(32)),
+    # banking
+    Column("iban", String(34)),
+    Column("bic", String(11)),
+    Column("account_holder", String(200)),
+    # commercial
+    Column("contract_type", String(16)),
+    Column("commission_pct", String(20)),
+    Column("markup_pct", String(20)),
+    Column("payment_basis", String(32)),
+    Column("payment_days", Integer),
+    Column("release_days", Integer),
+    Column("cancellation_policy", Text),
+    Column("contacts", JSON, nullable=False),
+    # where the data came from and where the request is
+    Column("matched_hotel_ref", String(200)),
+    Column("suppliers_address", String(254)),
+    Column("send_count", Integer, nullable=False),
+    Column("send_requested_at", UtcDateTime),
+    Column("send_requested_by", String(200)),
+    Column("sent_at", UtcDateTime),
+    Column("dome_supplier_code", String(40)),
+    Column("acknowledged_at", UtcDateTime),
+    Column("rejection_reason", Text),
+    Column("rejected_at", UtcDateTime),
+    Column("cancellation_reason", Text),
+    Column("cancelled_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_supplier_requests_matched_hotel_ref", supplier_requests.c.matched_hotel_ref)
+Index(
+    "ix_supplier_requests_status_created_at",
+    supplier_requests.c.status,
+    supplier_requests.c.created_at,
+)
+Index("ix_supplier_requests_created_at", supplier_requests.c.created_at)

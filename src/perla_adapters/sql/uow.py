@@ -3,9 +3,9 @@
 ``with uow:`` takes one connection from the engine and begins a transaction; repositories run
 ``select()`` / ``insert()`` / ``update()`` on that connection and never commit. ``commit()``
 first writes the events of every aggregate the repositories touched (clients, credentials,
-policies, in the order they were touched) to the outbox, then commits, then begins the next
-transaction on the same connection. Leaving the block rolls
-back whatever was not committed and returns the connection to the pool.
+policies, supplier requests, in the order they were touched) to the outbox, then commits,
+then begins the next transaction on the same connection. Leaving the block rolls back
+whatever was not committed and returns the connection to the pool.
 
 Optimistic concurrency is one statement: ``UPDATE ... WHERE id = :id AND version = :seen``.
 When no row matches, someone else saved first and :class:`StaleVersion` says at which version.
@@ -51,6 +51,7 @@ from perla_adapters.sql.serialization import (
     outbox_from_row,
     outbox_to_row,
 )
+from perla_adapters.sql.suppliers import SqlAlchemySupplierRequestRepository
 from perla_adapters.sql.tables import api_keys, clients, outbox, processed_messages
 from perla_core.access.model import ApiKey
 from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
@@ -353,6 +354,7 @@ class SqlAlchemyUnitOfWork:
     credentials: SqlAlchemyCredentialRepository
     policies: SqlAlchemyPolicyRepository
     global_rules: SqlAlchemyGlobalRulesRepository
+    supplier_requests: SqlAlchemySupplierRequestRepository
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
 
@@ -396,6 +398,7 @@ class SqlAlchemyUnitOfWork:
         self.credentials = SqlAlchemyCredentialRepository(conn, self._touched)
         self.policies = SqlAlchemyPolicyRepository(conn, self._touched)
         self.global_rules = SqlAlchemyGlobalRulesRepository(conn)
+        self.supplier_requests = SqlAlchemySupplierRequestRepository(conn, self._touched)
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
 
