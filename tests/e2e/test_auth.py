@@ -58,7 +58,14 @@ ADMIN_ONLY = [
 ]
 
 
-PATH_IDS = ("{client_id}", "{key_id}", "{credential_id}", "{rule_id}", "{schedule_id}")
+PATH_IDS = (
+    "{client_id}",
+    "{key_id}",
+    "{credential_id}",
+    "{rule_id}",
+    "{schedule_id}",
+    "{request_id}",
+)
 
 
 def api_operations(client: TestClient[Litestar]) -> list[tuple[str, str]]:
@@ -90,7 +97,7 @@ def test_every_api_route_needs_a_valid_bearer_key(
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     operations = api_operations(client)
-    assert len(operations) == 43
+    assert len(operations) == 52
     for method, path in operations:
         response = client.request(method, path, headers=headers, json={"x": 1})
         assert_problem(response, 401, "unauthenticated")

@@ -66,6 +66,18 @@ OPERATIONS = {
     ("POST", "/api/v1/api-keys"): "createApiKey",
     ("GET", "/api/v1/api-keys"): "listApiKeys",
     ("DELETE", "/api/v1/api-keys/{key_id}"): "revokeApiKey",
+    ("POST", "/api/v1/supplier-requests"): "createSupplierRequest",
+    ("GET", "/api/v1/supplier-requests"): "listSupplierRequests",
+    ("GET", "/api/v1/supplier-requests/{request_id}"): "getSupplierRequest",
+    ("PATCH", "/api/v1/supplier-requests/{request_id}"): "updateSupplierRequest",
+    (
+        "GET",
+        "/api/v1/supplier-requests/{request_id}/completeness",
+    ): "getSupplierRequestCompleteness",
+    ("POST", "/api/v1/supplier-requests/{request_id}/send"): "sendSupplierRequest",
+    ("POST", "/api/v1/supplier-requests/{request_id}/acknowledge"): "acknowledgeSupplierRequest",
+    ("POST", "/api/v1/supplier-requests/{request_id}/reject"): "rejectSupplierRequest",
+    ("POST", "/api/v1/supplier-requests/{request_id}/cancel"): "cancelSupplierRequest",
 }
 
 

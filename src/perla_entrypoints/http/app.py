@@ -16,6 +16,7 @@ from perla_entrypoints.http.leads import LeadController
 from perla_entrypoints.http.openapi import SECURITY, openapi_config
 from perla_entrypoints.http.policies import CommercialPolicyController, GlobalRulesController
 from perla_entrypoints.http.problems import EXCEPTION_HANDLERS
+from perla_entrypoints.http.suppliers import supplier_requests
 
 
 def create_app(container: Container) -> Litestar:
@@ -38,6 +39,7 @@ def create_app(container: Container) -> Litestar:
             CommercialPolicyController,
             GlobalRulesController,
             ApiKeyController,
+            supplier_requests(container),
         ],
     )
     return Litestar(

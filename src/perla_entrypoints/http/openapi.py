@@ -87,6 +87,10 @@ def openapi_config() -> OpenAPIConfig:
                 description="A client's margin rules, their history, and pricing with them",
             ),
             Tag(name="global-rules", description="PerlaHub's limits on every margin"),
+            Tag(
+                name="supplier-requests",
+                description="Hotels to create as suppliers in Dome, e-mailed to the Suppliers team",
+            ),
             Tag(name="api-keys", description="Keys for this API (admin only)"),
             Tag(name="health", description="Liveness and readiness probes"),
         ],
