@@ -41,7 +41,16 @@ from perla_core.onboarding.sync import PerlaHubConnectionTester, policy_lookup
 from perla_core.outbox import OutboxStatus
 from perla_core.policies import services as policies
 from perla_core.policies.commands import AddMarginRule, RateInput, SetPricedScope
-from perla_entrypoints.container import Container, build_container
+from perla_core.suppliers import services as suppliers
+from perla_core.suppliers.commands import (
+    AcknowledgeSupplierRequest,
+    CreateSupplierRequest,
+    HotelContactInput,
+    PaymentTermsInput,
+    SendSupplierRequest,
+    UpdateSupplierRequest,
+)
+from perla_entrypoints.container import Container, build_container, settings_of
 from perla_entrypoints.workers import register_actors, start_worker
 
 AGENCIES = [
@@ -269,6 +278,7 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
         f"[bold]{registered.perlahub_agency_id}[/] → {registered.status}"
     )
     _onboard_to_live(container, out, nandu, ana, step)
+    _supplier_request(container, out, ana, step)
     _settle(container)
     with uow() as u:
         outbox = u.outbox.count_by_status()
@@ -540,3 +550,91 @@ def _onboard_to_live(
         ],
     )
     step("Go live", lambda: services.go_live(GoLive(client_id), uow(), clock, ana))
+
+
+def _supplier_request(
+    container: Container, out: Console, ana: Actor, step: Callable[..., None]
+) -> None:
+    """Seed 000's last phase: everything the Suppliers team needs, e-mailed through the outbox
+    (to the .eml folder on embedded defaults) and acknowledged with the Dome supplier code."""
+    clock, uow = container.clock(), container.uow
+    created: list[UUID] = []
+    step(
+        "Start a supplier request for 'Hotel Playa Victoria', Cádiz",
+        lambda: created.append(
+            suppliers.create_supplier_request(
+                CreateSupplierRequest(
+                    name="Hotel Playa Victoria",
+                    city="Cádiz",
+                    country="ES",
+                    stars=4,
+                    address="Glorieta Ingeniero La Cierva 4",
+                    postal_code="11010",
+                    latitude="36.517220",
+                    longitude="-6.281390",
+                    phone="956 20 51 00",
+                    email="reservas@palafoxhoteles.com",
+                    chain="Palafox Hoteles",
+                ),
+                uow(),
+                clock,
+                container.ids(),
+                ana,
+            )
+        ),
+    )
+    request_id = created[0]
+    missing = suppliers.supplier_request_completeness(request_id, uow(), ana).missing_fields
+    out.print(f"     still missing for the Suppliers team: {', '.join(missing)}")
+    step(
+        "Try to send it before it is complete",
+        lambda: suppliers.send_supplier_request(SendSupplierRequest(request_id), uow(), clock, ana),
+        expect_error=True,
+    )
+    step(
+        "Complete the fiscal, banking and commercial data",
+        lambda: suppliers.update_supplier_request(
+            UpdateSupplierRequest(
+                request_id,
+                legal_name="Hoteles Playa Victoria S.L.",
+                tax_id="B58378431",
+                vat_regime="general",
+                iban="ES91 2100 0418 4502 0005 1332",
+                bic="CAIXESBBXXX",
+                account_holder="Hoteles Playa Victoria S.L.",
+                contract_type="commission",
+                commission_pct="15",
+                payment_terms=PaymentTermsInput("after_invoice", 30),
+                release_days=7,
+                cancellation_policy="Gratis hasta 48 h antes de la llegada.",
+                contacts=[
+                    HotelContactInput(
+                        "reservations", "Lucía Pérez", email="reservas@palafoxhoteles.com"
+                    ),
+                    HotelContactInput("accounting", "Íñigo Sáez", phone="+34 956 20 51 01"),
+                ],
+            ),
+            uow(),
+            clock,
+            ana,
+        ),
+    )
+    step(
+        "Send it to the Suppliers team (through the outbox)",
+        lambda: suppliers.send_supplier_request(
+            SendSupplierRequest(request_id),
+            uow(),
+            clock,
+            ana,
+            suppliers_address=settings_of(container).suppliers_email,
+        ),
+    )
+    _settle(container)
+    mail_dir = settings_of(container).data_dir / "mail"
+    out.print(f"     e-mail written to {mail_dir} ({len(list(mail_dir.glob('*.eml')))} file)")
+    step(
+        "The Suppliers team answers: created in Dome as PRV-00981",
+        lambda: suppliers.acknowledge_supplier_request(
+            AcknowledgeSupplierRequest(request_id, "PRV-00981"), uow(), clock, ana
+        ),
+    )

@@ -41,6 +41,9 @@ def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_live
     assert "refused (policy_conflict)" in text
     assert "Dome customer C" in text
     assert "clamped to ceiling" in text
+    assert "e-mail written to" in text
+    assert "(1 file)" in text
+    assert "created in Dome as PRV-00981 ✓" in text
     assert "0 pending" in text
     demo_dirs = list((tmp_path / "data" / "demo").iterdir())
     assert len(demo_dirs) == 1
