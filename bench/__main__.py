@@ -7,7 +7,7 @@ import sys
 
 from bench.harness import Figure, report
 
-BENCHES = ["import_time", "http_get_client", "pricing", "registration"]
+BENCHES = ["import_time", "http_get_client", "pricing", "registration", "hotel_matching"]
 
 
 def main(argv: list[str]) -> int:
