@@ -37,7 +37,7 @@ from perla_core.onboarding.model import Client
 from perla_core.onboarding.ports import ClientQuery
 from perla_core.outbox import OutboxMessage, OutboxStatus, messages_for
 
-__all__ = ["InMemoryStore", "InMemoryUnitOfWork", "search_text"]
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
 
 class InMemoryClientRepository:
@@ -135,24 +135,13 @@ def _check_unique(client: Client, others: Iterable[Client]) -> None:
             )
 
 
-def search_text(client: Client) -> str:
-    """What a text query is matched against (the SQL adapter stores the same string)."""
-    parts = [
-        client.trade_name,
-        client.legal_name or "",
-        client.email.value if client.email else "",
-        client.tax_id.number if client.tax_id else "",
-    ]
-    return fold(" ".join(parts))
-
-
 def _matches(client: Client, q: ClientQuery) -> bool:
     return (
         (q.phase is None or client.phase is q.phase)
         and (q.lead_status is None or client.lead_status is q.lead_status)
         and (q.client_status is None or client.client_status is q.client_status)
         and (q.country is None or client.country == q.country)
-        and (not q.text or fold(q.text) in search_text(client))
+        and (not q.text or fold(q.text) in client.search_text)
     )
 
 

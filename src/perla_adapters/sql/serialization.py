@@ -23,7 +23,6 @@ from uuid import UUID
 
 import cattrs
 
-from perla_adapters.memory.uow import search_text
 from perla_core.access.model import ApiKey, Role
 from perla_core.kernel.events import EVENT_TYPES, event_name
 from perla_core.kernel.values import Email, Phone, TaxId
@@ -166,7 +165,7 @@ def client_to_row(client: Client) -> dict[str, Any]:
         "converted_at": client.converted_at,
         "created_at": client.created_at,
         "updated_at": client.updated_at,
-        "search_text": search_text(client),
+        "search_text": client.search_text,
         "onboarding": converter.unstructure(client.onboarding, OnboardingConfig),
         "estimate": converter.unstructure(client.estimate, CommercialEstimate | None),
         "benchmark_access_until": client.benchmark_access_until,

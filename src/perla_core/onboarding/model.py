@@ -19,6 +19,7 @@ import attrs
 
 from perla_core.kernel.errors import IllegalTransition, InvalidValue, PreconditionFailed
 from perla_core.kernel.money import Money
+from perla_core.kernel.text import fold
 from perla_core.kernel.values import Email, Phone, TaxId
 from perla_core.onboarding.events import (
     BenchmarkAccessOpened,
@@ -322,6 +323,18 @@ class Client:
     @property
     def display_name(self) -> str:
         return self.trade_name
+
+    @property
+    def search_text(self) -> str:
+        """What a text query (``ClientQuery.text``) is matched against, accents folded; every
+        repository matches the same string (SQL stores it in an indexed column)."""
+        parts = [
+            self.trade_name,
+            self.legal_name or "",
+            self.email.value if self.email else "",
+            self.tax_id.number if self.tax_id else "",
+        ]
+        return fold(" ".join(parts))
 
     @property
     def billing_address(self) -> Address | None:
