@@ -7,7 +7,14 @@ import sys
 
 from bench.harness import Figure, report
 
-BENCHES = ["import_time", "http_get_client", "pricing", "registration", "hotel_matching"]
+BENCHES = [
+    "import_time",
+    "http_get_client",
+    "pricing",
+    "registration",
+    "hotel_matching",
+    "hotel_directory",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -15,11 +15,18 @@ from dependency_injector import containers, providers
 
 from perla_adapters.dramatiq import DramatiqTaskQueue, make_broker
 from perla_adapters.mail import EmlFileMailer, SmtpMailer
-from perla_adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from perla_adapters.memory import (
+    InMemoryHotelDirectory,
+    InMemoryHotelImportLog,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+)
 from perla_adapters.memory.dome import InMemoryDome
 from perla_adapters.memory.perlahub import InMemoryPerlaHub
 from perla_adapters.system import SystemClock, TokenSecrets, Uuid7Ids
 from perla_core.gateways import DomeGateway, PerlaHubGateway
+from perla_core.hotels.imports import HotelImportLog
+from perla_core.hotels.ports import HotelDirectory
 from perla_core.kernel.ports import Clock, IdGenerator
 from perla_core.mail import Mailer
 from perla_core.outbox import HandlerRegistry
@@ -30,9 +37,14 @@ MEMORY_URL = "memory://"
 
 
 class Storage(Protocol):
-    """Where the units of work come from, and the database's health."""
+    """Where the units of work come from, and the database's health; the hotel directory and
+    the import log (one each per storage: the directory caches profiles)."""
 
     def unit_of_work(self) -> UnitOfWork: ...
+
+    def hotel_directory(self) -> HotelDirectory: ...
+
+    def hotel_import_log(self) -> HotelImportLog: ...
 
     def migrate(self) -> None: ...
 
@@ -48,9 +60,17 @@ class MemoryStorage:
         self.store = InMemoryStore()
         self._clock = clock
         self._ids = ids
+        self._hotels = InMemoryHotelDirectory()
+        self._hotel_imports = InMemoryHotelImportLog()
 
     def unit_of_work(self) -> UnitOfWork:
         return InMemoryUnitOfWork(self.store, self._clock, self._ids)
+
+    def hotel_directory(self) -> HotelDirectory:
+        return self._hotels
+
+    def hotel_import_log(self) -> HotelImportLog:
+        return self._hotel_imports
 
     def migrate(self) -> None:
         return None
@@ -66,17 +86,29 @@ class SqlStorage:
     """SQLite or PostgreSQL through SQLAlchemy; the schema comes from alembic migrations."""
 
     def __init__(self, url: str, pool_size: int, clock: Clock, ids: IdGenerator) -> None:
-        from perla_adapters.sql import create_engine_for  # noqa: PLC0415
+        from perla_adapters.sql import (  # noqa: PLC0415
+            SqlHotelDirectory,
+            SqlHotelImportLog,
+            create_engine_for,
+        )
 
         self.url = url
         self.engine = create_engine_for(url, pool_size=pool_size)
         self._clock = clock
         self._ids = ids
+        self._hotels = SqlHotelDirectory(self.engine)
+        self._hotel_imports = SqlHotelImportLog(self.engine)
 
     def unit_of_work(self) -> UnitOfWork:
         from perla_adapters.sql import SqlAlchemyUnitOfWork  # noqa: PLC0415
 
         return SqlAlchemyUnitOfWork(self.engine, self._clock, self._ids)
+
+    def hotel_directory(self) -> HotelDirectory:
+        return self._hotels
+
+    def hotel_import_log(self) -> HotelImportLog:
+        return self._hotel_imports
 
     def migrate(self) -> None:
         from perla_adapters.sql import migrate  # noqa: PLC0415
@@ -151,6 +183,8 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
     )
     uow = providers.Factory(lambda storage: storage.unit_of_work(), storage)
+    hotel_directory = providers.Factory(lambda storage: storage.hotel_directory(), storage)
+    hotel_import_log = providers.Factory(lambda storage: storage.hotel_import_log(), storage)
 
     # work that is ready now
     broker = providers.Singleton(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from stdnum.es import cif as es_cif
 from perla_core.access.model import Actor, Role
 from perla_core.credentials import services as credentials
 from perla_core.credentials.commands import IssueCredential, RecordConnectionTest
+from perla_core.hotels import services as hotels
 from perla_core.kernel.errors import PerlaError
 from perla_core.kernel.pagination import PageRequest
 from perla_core.onboarding import services
@@ -558,28 +560,51 @@ def _supplier_request(
     """Seed 000's last phase: everything the Suppliers team needs, e-mailed through the outbox
     (to the .eml folder on embedded defaults) and acknowledged with the Dome supplier code."""
     clock, uow = container.clock(), container.uow
+    directory, imports = container.hotel_directory(), container.hotel_import_log()
+    sample = resources.files("perla_entrypoints") / "data" / "hotels_sample.csv"
+    job = hotels.start_hotel_import(
+        sample.read_bytes(),
+        directory,
+        imports,
+        clock=clock,
+        ids=container.ids(),
+        actor=ana,
+        file_name="hotels_sample.csv",
+        source="hotelbeds",
+    )
+    run = job()
+    out.print(
+        f"  ✓ Import a supplier's hotel file: {run.rows_stored} hotels filed, "
+        f"{run.rows_rejected} row refused (line {run.rejected[0].line}: "
+        f"{': '.join(run.rejected[0].errors[0])}), "
+        f"{run.duplicates_found} likely duplicates reported"
+    )
+    result = hotels.match_hotel(
+        hotels.query_of(None, {"name": "inglaterra", "city": "sevilla"}, directory),
+        directory,
+        ana,
+    )
+    best = result.best
+    assert best is not None
+    out.print(
+        f"  ✓ Match 'inglaterra' in 'sevilla': {result.outcome.value} → {best.record.name} "
+        f"({best.ref}, score {best.score:.0f}; {best.reasons[0]})"
+    )
     created: list[UUID] = []
     step(
-        "Start a supplier request for 'Hotel Playa Victoria', Cádiz",
+        f"Start a supplier request for '{best.record.name}', pre-filled from that match",
         lambda: created.append(
             suppliers.create_supplier_request(
                 CreateSupplierRequest(
-                    name="Hotel Playa Victoria",
-                    city="Cádiz",
-                    country="ES",
-                    stars=4,
-                    address="Glorieta Ingeniero La Cierva 4",
-                    postal_code="11010",
-                    latitude="36.517220",
-                    longitude="-6.281390",
-                    phone="956 20 51 00",
-                    email="reservas@palafoxhoteles.com",
-                    chain="Palafox Hoteles",
+                    name=best.record.name,
+                    matched_hotel_ref=best.ref,
+                    email="reservas@hotelinglaterra.es",
                 ),
                 uow(),
                 clock,
                 container.ids(),
                 ana,
+                directory,
             )
         ),
     )
@@ -596,12 +621,12 @@ def _supplier_request(
         lambda: suppliers.update_supplier_request(
             UpdateSupplierRequest(
                 request_id,
-                legal_name="Hoteles Playa Victoria S.L.",
+                legal_name="Hotel Inglaterra S.A.",
                 tax_id="B58378431",
                 vat_regime="general",
                 iban="ES91 2100 0418 4502 0005 1332",
                 bic="CAIXESBBXXX",
-                account_holder="Hoteles Playa Victoria S.L.",
+                account_holder="Hotel Inglaterra S.A.",
                 contract_type="commission",
                 commission_pct="15",
                 payment_terms=PaymentTermsInput("after_invoice", 30),
@@ -609,9 +634,9 @@ def _supplier_request(
                 cancellation_policy="Gratis hasta 48 h antes de la llegada.",
                 contacts=[
                     HotelContactInput(
-                        "reservations", "Lucía Pérez", email="reservas@palafoxhoteles.com"
+                        "reservations", "Lucía Pérez", email="reservas@hotelinglaterra.es"
                     ),
-                    HotelContactInput("accounting", "Íñigo Sáez", phone="+34 956 20 51 01"),
+                    HotelContactInput("accounting", "Íñigo Sáez", phone="+34 954 22 49 71"),
                 ],
             ),
             uow(),

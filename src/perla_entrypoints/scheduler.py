@@ -8,12 +8,14 @@ with row locks (``SKIP LOCKED`` on PostgreSQL), so each message is handed over o
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import structlog
 
 from perla_core.outbox import RELAY_TASK
 from perla_entrypoints.container import Container, settings_of
-from perla_entrypoints.workers import POLICY_TASK, register_actors
+from perla_entrypoints.workers import HOTEL_SYNC_TASK, POLICY_TASK, register_actors
 
 log = structlog.get_logger("perla.scheduler")
 
@@ -26,14 +28,40 @@ def tick(container: Container) -> None:
     queue.enqueue(POLICY_TASK)
 
 
+class Cadence:
+    """Work enqueued every ``minutes`` (not every tick): the first tick enqueues it, then
+    each tick ``minutes`` after the last. Per scheduler process: two schedulers may both
+    enqueue it, which the work allows (a directory sync is idempotent)."""
+
+    def __init__(self, task: str, minutes: float, clock: Callable[[], float]) -> None:
+        self.task = task
+        self.seconds = minutes * 60.0
+        self._clock = clock
+        self._last: float | None = None
+
+    def due(self) -> bool:
+        if self.seconds <= 0:
+            return False
+        now = self._clock()
+        if self._last is not None and now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
 def run_scheduler(container: Container, stop: threading.Event) -> None:
     """Tick every ``scheduler_tick_seconds`` until ``stop`` is set; survives broker outages."""
     register_actors(container)
-    interval = settings_of(container).scheduler_tick_seconds
+    settings = settings_of(container)
+    interval = settings.scheduler_tick_seconds
+    cadences = [Cadence(HOTEL_SYNC_TASK, settings.hotel_sync_minutes, time.monotonic)]
     log.info("scheduler.started", tick_seconds=interval)
     while not stop.is_set():
         try:
             tick(container)
+            for cadence in cadences:
+                if cadence.due():
+                    container.task_queue().enqueue(cadence.task)
         except Exception as exc:  # noqa: BLE001 - an outage must not stop the clock
             log.warning("scheduler.tick_failed", error=f"{type(exc).__name__}: {exc}")
         stop.wait(interval)

@@ -52,6 +52,9 @@ class Settings:
     """Threads per ``perla worker`` process."""
     scheduler_tick_seconds: float = 1.0
     """How often the scheduler enqueues the outbox relay (and, later, due reminders)."""
+    hotel_sync_minutes: float = 60.0
+    """How often the scheduler files Dome's changed hotel suppliers in the hotel directory
+    (0 turns it off; ``perla hotels sync-dome`` runs one at once)."""
     outbox_batch_size: int = 100
     """Outbox messages the relay hands over per tick."""
     auth_cache_seconds: float = 30.0

@@ -12,6 +12,7 @@ import structlog
 
 from perla_adapters.dramatiq import QUEUE
 from perla_core.access.model import SYSTEM
+from perla_core.hotels.services import sync_hotels_from_dome
 from perla_core.outbox import DELIVER_TASK, RELAY_TASK, deliver_outbox_message, relay_outbox
 from perla_core.policies.services import apply_due_policy_changes
 from perla_entrypoints.container import Container, settings_of
@@ -19,6 +20,7 @@ from perla_entrypoints.container import Container, settings_of
 log = structlog.get_logger("perla.workers")
 
 POLICY_TASK = "apply_due_policy_changes"
+HOTEL_SYNC_TASK = "sync_hotels_from_dome"
 
 _registered: dict[int, dict[str, dramatiq.Actor[..., object]]] = {}
 _lock = threading.Lock()
@@ -56,7 +58,26 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             if done:
                 log.info("policies.scheduled_applied", count=len(done))
 
+        def sync_hotels() -> None:
+            """File Dome's hotel suppliers changed since the last sync in the directory."""
+            run = sync_hotels_from_dome(
+                container.dome(),
+                container.hotel_directory(),
+                container.hotel_import_log(),
+                clock=container.clock(),
+                ids=container.ids(),
+                actor=SYSTEM,
+            )
+            log.info("hotels.dome_synced", read=run.rows_read, stored=run.rows_stored)
+
         actors: dict[str, dramatiq.Actor[..., object]] = {
+            HOTEL_SYNC_TASK: dramatiq.actor(
+                actor_name=HOTEL_SYNC_TASK,
+                queue_name=QUEUE,
+                broker=broker,
+                max_retries=0,
+                time_limit=600_000,
+            )(sync_hotels),
             POLICY_TASK: dramatiq.actor(
                 actor_name=POLICY_TASK,
                 queue_name=QUEUE,

@@ -7,21 +7,25 @@ module, reset before each test).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 from tests.support.servers import SimulatorControl, running_server
 
 from perla_adapters.dome import HttpDomeGateway
 from perla_adapters.dome.simulator import create_dome_simulator
-from perla_adapters.memory.dome import InMemoryDome
+from perla_adapters.http_support import wire_converter
+from perla_adapters.memory.dome import ExistingSupplier, InMemoryDome
 from perla_core.gateways.dome import (
     DomeAddress,
     DomeContact,
     DomeCustomerRequest,
     DomeGateway,
+    DomeSupplier,
     DomeSupplierRequest,
 )
 from perla_core.gateways.errors import (
@@ -74,6 +78,41 @@ def a_key() -> str:
     return f"dome.create:{secrets.token_hex(8)}"
 
 
+JAN_1 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+
+
+def an_existing_hotel(**changes: Any) -> ExistingSupplier:
+    """A hotel supplier Dome already held before perla (seeded, not created through the port)."""
+    hotel = ExistingSupplier(
+        legal_name="Hoteles del Sur S.L.",
+        trade_name="Hotel Alameda",
+        tax_id=f"B{secrets.randbelow(10**8):08d}",
+        tax_country="ES",
+        country="ES",
+        email="reservas@alameda.es",
+        address=DomeAddress("Alameda de Hércules 20", "Sevilla", "41002", "ES"),
+        phone="+34954000000",
+        updated_at=JAN_1,
+    )
+    return attrs.evolve(hotel, **changes)
+
+
+def codes(suppliers: Sequence[DomeSupplier]) -> list[str]:
+    return [s.code for s in suppliers]
+
+
+def every_page(
+    dome: DomeGateway, cursor: str | None = None, **filters: Any
+) -> list[list[DomeSupplier]]:
+    pages = []
+    while True:
+        page = dome.list_suppliers(cursor=cursor, **filters)
+        pages.append(list(page.items))
+        if page.next_cursor is None:
+            return pages
+        cursor = page.next_cursor
+
+
 class DomeGatewayContract:
     """Every DomeGateway adapter passes these; subclasses provide ``dome`` and the counts."""
 
@@ -85,6 +124,14 @@ class DomeGatewayContract:
         raise NotImplementedError
 
     def suppliers_with_ref(self, external_ref: str) -> int:
+        raise NotImplementedError
+
+    def seed(self, suppliers: Sequence[ExistingSupplier]) -> list[str]:
+        """Put suppliers Dome already had into it; their codes."""
+        raise NotImplementedError
+
+    def listings_asked(self) -> int:
+        """How many supplier listings reached Dome."""
         raise NotImplementedError
 
     # --- customers ---------------------------------------------------------------------
@@ -242,6 +289,153 @@ class DomeGatewayContract:
         with pytest.raises(ExternalNotFound):
             dome.get_supplier("S999999")
 
+    def test_a_hotel_supplier_keeps_its_chain_stars_coordinates_and_website(
+        self, dome: DomeGateway
+    ) -> None:
+        request = a_supplier(
+            chain="Sol Hotels",
+            stars=4,
+            latitude=36.7131,
+            longitude=-4.4353,
+            website="https://solplaya.es",
+        )
+
+        supplier = dome.create_supplier(request, a_key())
+
+        assert (supplier.chain, supplier.stars, supplier.latitude, supplier.longitude) == (
+            "Sol Hotels",
+            4,
+            36.7131,
+            -4.4353,
+        )
+        assert supplier.website == "https://solplaya.es"
+        assert supplier.updated_at == supplier.created_at
+        assert dome.get_supplier(supplier.code) == supplier
+
+    def test_a_supplier_with_out_of_range_stars_or_half_its_coordinates_is_rejected(
+        self, dome: DomeGateway
+    ) -> None:
+        with pytest.raises(ExternalRejected) as caught:
+            dome.create_supplier(a_supplier(stars=6, latitude=37.4), a_key())
+
+        assert caught.value.fields == ["stars", "longitude"]
+
+    # --- the supplier listing ------------------------------------------------------------
+
+    def test_paging_with_a_small_limit_lists_every_hotel_exactly_once_in_order_of_change(
+        self, dome: DomeGateway
+    ) -> None:
+        seeded = self.seed(
+            [an_existing_hotel(updated_at=JAN_1 + timedelta(hours=h % 3)) for h in range(5)]
+        )
+        created = [dome.create_supplier(a_supplier(), a_key()).code for _ in range(2)]
+
+        pages = every_page(dome, limit=3)
+
+        assert [len(p) for p in pages] == [3, 3, 1]
+        listed = [s for page in pages for s in page]
+        assert sorted(codes(listed)) == sorted(seeded + created)
+        assert [(s.updated_at, s.code) for s in listed] == sorted(
+            (s.updated_at, s.code) for s in listed
+        )
+
+    def test_a_listing_that_ends_exactly_at_the_end_of_a_page_has_no_next_cursor(
+        self, dome: DomeGateway
+    ) -> None:
+        self.seed([an_existing_hotel() for _ in range(4)])
+
+        first = dome.list_suppliers(limit=2)
+        second = dome.list_suppliers(limit=2, cursor=first.next_cursor)
+
+        assert first.next_cursor is not None
+        assert (len(second.items), second.next_cursor) == (2, None)
+
+    def test_only_hotels_are_listed_unless_every_kind_is_asked_for(self, dome: DomeGateway) -> None:
+        [hotel, transfer] = self.seed([an_existing_hotel(), an_existing_hotel(kind="transfer")])
+
+        assert codes(dome.list_suppliers().items) == [hotel]
+        assert sorted(codes(dome.list_suppliers(kind=None).items)) == sorted([hotel, transfer])
+        assert codes(dome.list_suppliers(kind="transfer").items) == [transfer]
+
+    def test_the_listing_filters_by_the_address_country_and_by_city_ignoring_accents_and_case(
+        self, dome: DomeGateway
+    ) -> None:
+        in_malaga = DomeAddress("Paseo Marítimo 3", "Málaga", "29016", "ES")
+        in_porto = DomeAddress("Rua das Flores 1", "Porto", "4050-262", "PT")
+        [malaga, upper, porto, _sevilla] = self.seed(
+            [
+                an_existing_hotel(address=in_malaga),
+                an_existing_hotel(address=attrs.evolve(in_malaga, city="MALAGA")),
+                an_existing_hotel(address=in_porto, country="PT", tax_country="PT"),
+                an_existing_hotel(),
+            ]
+        )
+
+        assert codes(dome.list_suppliers(country="PT").items) == [porto]
+        assert sorted(codes(dome.list_suppliers(city="malaga").items)) == sorted([malaga, upper])
+        assert sorted(codes(dome.list_suppliers(city=" Málaga", country="ES").items)) == sorted(
+            [malaga, upper]
+        )
+        assert codes(dome.list_suppliers(city="Malaga", country="PT").items) == []
+
+    def test_updated_since_lists_the_suppliers_changed_at_or_after_it(
+        self, dome: DomeGateway
+    ) -> None:
+        [_old, at, later] = self.seed(
+            [
+                an_existing_hotel(updated_at=JAN_1),
+                an_existing_hotel(updated_at=JAN_1 + timedelta(days=1)),
+                an_existing_hotel(updated_at=JAN_1 + timedelta(days=2, microseconds=5)),
+            ]
+        )
+
+        page = dome.list_suppliers(updated_since=JAN_1 + timedelta(days=1))
+
+        assert codes(page.items) == [at, later]
+        assert page.items[1].updated_at == JAN_1 + timedelta(days=2, microseconds=5)
+
+    def test_a_supplier_changed_while_someone_pages_moves_to_the_end_and_none_is_missed(
+        self, dome: DomeGateway
+    ) -> None:
+        hotels = [an_existing_hotel(updated_at=JAN_1 + timedelta(minutes=m)) for m in range(4)]
+        seeded = self.seed(hotels)
+        first = dome.list_suppliers(limit=2)
+        self.seed([attrs.evolve(hotels[0], code=seeded[0], updated_at=JAN_1 + timedelta(days=1))])
+
+        rest = every_page(dome, limit=2, cursor=first.next_cursor)
+
+        assert codes(first.items) == seeded[:2]
+        assert [codes(p) for p in rest] == [seeded[2:], [seeded[0]]]
+
+    @pytest.mark.parametrize("limit", [0, 501, -1])
+    def test_a_limit_outside_1_to_500_is_refused_before_anything_is_sent(
+        self, dome: DomeGateway, limit: int
+    ) -> None:
+        with pytest.raises(InvalidValue) as caught:
+            dome.list_suppliers(limit=limit)
+
+        assert caught.value.field == "limit"
+        assert self.listings_asked() == 0
+
+    def test_a_naive_updated_since_is_refused_before_anything_is_sent(
+        self, dome: DomeGateway
+    ) -> None:
+        with pytest.raises(InvalidValue) as caught:
+            dome.list_suppliers(updated_since=datetime(2026, 1, 1))  # noqa: DTZ001 - the point
+
+        assert caught.value.field == "updated_since"
+        assert self.listings_asked() == 0
+
+    def test_a_cursor_dome_never_gave_or_a_country_that_is_no_code_is_rejected(
+        self, dome: DomeGateway
+    ) -> None:
+        with pytest.raises(ExternalRejected) as cursor:
+            dome.list_suppliers(cursor="not-a-cursor")
+        with pytest.raises(ExternalRejected) as country:
+            dome.list_suppliers(country="Spain")
+
+        assert (cursor.value.fields, country.value.fields) == (["cursor"], ["country"])
+
 
 class TestInMemoryDome(DomeGatewayContract):
     @pytest.fixture
@@ -254,6 +448,20 @@ class TestInMemoryDome(DomeGatewayContract):
 
     def suppliers_with_ref(self, external_ref: str) -> int:
         return sum(1 for s in self.memory.suppliers if s.external_ref == external_ref)
+
+    def seed(self, suppliers: Sequence[ExistingSupplier]) -> list[str]:
+        return codes(self.memory.seed_suppliers(suppliers))
+
+    def listings_asked(self) -> int:
+        return sum(1 for c in self.memory.calls if c.operation == "suppliers.list")
+
+    def test_a_listing_can_be_made_to_fail_like_any_other_call(self) -> None:
+        dome = InMemoryDome()
+        dome.fail_next(1, operation="suppliers.list")
+
+        with pytest.raises(ExternalUnavailable):
+            dome.list_suppliers()
+        assert dome.list_suppliers().items == ()
 
     def test_a_create_whose_answer_was_lost_is_found_again_by_retrying_with_its_key(self) -> None:
         dome, request, key = InMemoryDome(), a_customer(), a_key()
@@ -300,6 +508,66 @@ class TestHttpDomeAgainstTheSimulator(DomeGatewayContract):
         return sum(
             1 for s in self.control.records("suppliers") if s["external_ref"] == external_ref
         )
+
+    def seed(self, suppliers: Sequence[ExistingSupplier]) -> list[str]:
+        body = wire_converter().unstructure(list(suppliers))
+        response = httpx.post(f"{self.control.base_url}/_sim/suppliers", json=body, timeout=5)
+        response.raise_for_status()
+        seeded: list[str] = response.json()["codes"]
+        return seeded
+
+    def listings_asked(self) -> int:
+        return sum(1 for r in self.control.requests("GET") if r["path"] == "/api/v1/suppliers")
+
+    def test_a_listing_answered_503_is_retried_and_the_page_comes_back_whole(
+        self, dome: DomeGateway
+    ) -> None:
+        [code] = self.seed([an_existing_hotel()])
+        self.control.fault(status=503, count=2, method="GET", path_prefix="/api/v1/suppliers")
+
+        page = dome.list_suppliers()
+
+        assert codes(page.items) == [code]
+        statuses = [r["status"] for r in self.control.requests("GET", "/api/v1/suppliers")]
+        assert statuses == [503, 503, 200]
+
+    def test_the_listing_asks_with_the_documented_query_parameters(
+        self, dome_simulator: str
+    ) -> None:
+        asked: list[httpx.URL] = []
+
+        class Recording(httpx.HTTPTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                asked.append(request.url)
+                return super().handle_request(request)
+
+        dome = HttpDomeGateway(dome_simulator, API_KEY, transport=Recording())
+        dome.list_suppliers(country="ES", city="Málaga", updated_since=JAN_1, limit=50)
+        with pytest.raises(ExternalRejected):
+            dome.list_suppliers(kind=None, cursor="abc_-")
+        dome.close()
+
+        assert [(url.path, dict(url.params)) for url in asked] == [
+            (
+                "/api/v1/suppliers",
+                {
+                    "kind": "hotel",
+                    "country": "ES",
+                    "city": "Málaga",
+                    "updated_since": "2026-01-01T08:00:00Z",
+                    "limit": "50",
+                },
+            ),
+            ("/api/v1/suppliers", {"cursor": "abc_-", "limit": "200"}),
+        ]
+
+    def test_seeding_thousands_of_hotels_at_once_lists_them_all(self, dome: DomeGateway) -> None:
+        seeded = self.seed([an_existing_hotel() for _ in range(2000)])
+
+        listed = [s for page in every_page(dome, limit=500) for s in page]
+
+        assert len(seeded) == len(set(seeded)) == 2000
+        assert sorted(codes(listed)) == sorted(seeded)
 
     def test_a_customer_travels_as_the_documented_json_with_its_idempotency_key(
         self, dome: DomeGateway

@@ -30,7 +30,8 @@ SECOND_TABLES = INITIAL_TABLES | {
     "policy_audit",
     "global_rules",
 }
-TABLES = SECOND_TABLES | {"supplier_requests"}
+THIRD_TABLES = SECOND_TABLES | {"supplier_requests"}
+TABLES = THIRD_TABLES | {"hotel_records", "hotel_blocks", "hotel_imports"}
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -214,4 +215,24 @@ def test_the_third_migration_adds_the_supplier_requests_and_its_downgrade_remove
     assert _tables(engine) == SECOND_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES
+    assert current_revision(engine) == "0004"
+
+
+def test_the_fourth_migration_adds_the_hotel_directory_and_its_downgrade_removes_it(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+    inspector = inspect(engine)
+    assert inspector.get_pk_constraint("hotel_records")["constrained_columns"] == ["ref"]
+    assert inspector.get_pk_constraint("hotel_blocks")["constrained_columns"] == ["ref", "block"]
+    block_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("hotel_blocks")}
+    assert block_indexes["ix_hotel_blocks_block_ref"] == ["block", "ref"]
+    import_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("hotel_imports")}
+    assert import_indexes["ix_hotel_imports_started_at"] == ["started_at", "id"]
+
+    downgrade(engine, "0003")
+
     assert current_revision(engine) == "0003"
+    assert _tables(engine) == THIRD_TABLES
+    migrate(engine)
+    assert _tables(engine) == TABLES

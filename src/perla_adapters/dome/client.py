@@ -1,17 +1,21 @@
 """``HttpDomeGateway``: the Dome port over Dome's HTTP API (``docs/contracts/dome.md``).
 
-Creates are POSTs with an ``Idempotency-Key``, so they are retried like the GETs: on
-timeouts, connection errors, 408, 429 and 5xx, with backoff and ``Retry-After``. Everything
-else is mapped to the typed errors of :mod:`perla_core.gateways.errors` by
-:class:`~perla_adapters.http_support.JsonHttpClient`.
+Creates are POSTs with an ``Idempotency-Key``, so they are retried like the GETs (the
+supplier listing included): on timeouts, connection errors, 408, 429 and 5xx, with backoff and
+``Retry-After``. Everything else is mapped to the typed errors of
+:mod:`perla_core.gateways.errors` by :class:`~perla_adapters.http_support.JsonHttpClient`.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from urllib.parse import quote
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
 
+import cattrs
 import httpx
 
 from perla_adapters.http_support import JsonHttpClient, RetryPolicy, decode, wire_converter
@@ -19,10 +23,25 @@ from perla_core.gateways.dome import (
     DomeCustomer,
     DomeCustomerRequest,
     DomeSupplier,
+    DomeSupplierPage,
     DomeSupplierRequest,
+    check_supplier_listing,
 )
 
 SYSTEM = "dome"
+
+
+def _number(value: Any, _: Any) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ValueError("must be a number")
+    return float(value)
+
+
+def strict_numbers(converter: cattrs.Converter) -> cattrs.Converter:
+    """Make ``converter`` read a ``float`` (the coordinates) only from a finite JSON number,
+    never from a string or a boolean."""
+    converter.register_structure_hook(float, _number)
+    return converter
 
 
 class HttpDomeGateway:
@@ -55,7 +74,7 @@ class HttpDomeGateway:
             transport=transport,
             sleep=sleep,
         )
-        self._wire = wire_converter()
+        self._wire = strict_numbers(wire_converter())
 
     def __repr__(self) -> str:
         return f"HttpDomeGateway({self._http!r})"
@@ -92,3 +111,27 @@ class HttpDomeGateway:
             "GET", f"/api/v1/suppliers/{quote(code, safe='')}", resource=("supplier", code)
         )
         return decode(self._wire, SYSTEM, data, DomeSupplier, "supplier")
+
+    def list_suppliers(
+        self,
+        *,
+        kind: str | None = "hotel",
+        country: str | None = None,
+        city: str | None = None,
+        updated_since: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 200,
+    ) -> DomeSupplierPage:
+        check_supplier_listing(limit, updated_since)
+        since = None if updated_since is None else self._wire.unstructure(updated_since)
+        query = {
+            "kind": kind,
+            "country": country,
+            "city": city,
+            "updated_since": since,
+            "cursor": cursor,
+            "limit": str(limit),
+        }
+        given = urlencode({name: value for name, value in query.items() if value is not None})
+        data = self._http.request("GET", f"/api/v1/suppliers?{given}")
+        return decode(self._wire, SYSTEM, data, DomeSupplierPage, "supplier page")

@@ -5,12 +5,15 @@ committed, idempotency keys), proven by the contract suites in ``tests/contract`
 """
 
 from perla_adapters.memory.clock import FixedClock, SequentialIds, StaticSecrets
+from perla_adapters.memory.hotels import InMemoryHotelDirectory, InMemoryHotelImportLog
 from perla_adapters.memory.mailer import InMemoryMailer
 from perla_adapters.memory.queue import RecordingTaskQueue
 from perla_adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 
 __all__ = [
     "FixedClock",
+    "InMemoryHotelDirectory",
+    "InMemoryHotelImportLog",
     "InMemoryMailer",
     "InMemoryStore",
     "InMemoryUnitOfWork",

@@ -7,7 +7,8 @@ simulator serves this same object over HTTP.
 
 Knobs for tests: :meth:`InMemoryDome.fail_next` makes the next calls fail (before or after
 taking effect, as when an answer is lost on the way back); ``calls`` records every call;
-``customers`` and ``suppliers`` show what Dome holds.
+``customers`` and ``suppliers`` show what Dome holds; :meth:`InMemoryDome.seed_suppliers`
+puts in suppliers Dome already had (legacy data, unvalidated, thousands at once).
 
 This module also holds what the in-memory gateways share (:class:`RecordedCall`,
 :class:`IdempotencyLedger`, :class:`FailurePlan`, :class:`FieldErrors`).
@@ -15,6 +16,9 @@ This module also holds what the in-memory gateways share (:class:`RecordedCall`,
 
 from __future__ import annotations
 
+import base64
+import binascii
+import heapq
 import re
 import threading
 from collections import deque
@@ -32,7 +36,9 @@ from perla_core.gateways.dome import (
     DomeCustomer,
     DomeCustomerRequest,
     DomeSupplier,
+    DomeSupplierPage,
     DomeSupplierRequest,
+    check_supplier_listing,
 )
 from perla_core.gateways.errors import (
     ExternalConflict,
@@ -44,6 +50,7 @@ from perla_core.gateways.errors import (
 )
 from perla_core.gateways.idempotency import check_idempotency_key
 from perla_core.kernel.ports import Clock
+from perla_core.kernel.text import fold
 
 T = TypeVar("T")
 
@@ -118,7 +125,7 @@ class FieldErrors:
         for i, value in enumerate(values):
             self.match(f"{field}[{i}]", value, pattern, what)
 
-    def between(self, field: str, value: int, low: int, high: int) -> None:
+    def between(self, field: str, value: float, low: float, high: float) -> None:
         if not low <= value <= high:
             self.add(field, f"must be between {low} and {high}")
 
@@ -323,7 +330,79 @@ def validate_supplier(request: DomeSupplierRequest) -> None:
     if not request.bic or not stdnum_bic.is_valid(request.bic):
         errors.add("bic", "is not a valid BIC")
     errors.text("account_holder", request.account_holder)
+    errors.text("chain", request.chain, required=False, limit=100)
+    if request.stars is not None:
+        errors.between("stars", request.stars, 0, 5)
+    if (request.latitude is None) != (request.longitude is None):
+        errors.add("latitude" if request.latitude is None else "longitude", "needs the other one")
+    if request.latitude is not None:
+        errors.between("latitude", request.latitude, -90, 90)
+    if request.longitude is not None:
+        errors.between("longitude", request.longitude, -180, 180)
+    errors.text("website", request.website, required=False)
     errors.raise_if_any("supplier")
+
+
+@attrs.frozen(kw_only=True)
+class ExistingSupplier:
+    """A supplier Dome already holds, to seed a fake or simulated Dome with (legacy data too).
+
+    A supplier as Dome answers it, except that ``code`` (the next free one), ``external_ref``
+    (None), ``kind`` (``hotel``), ``status`` (``active``), ``created_at`` (now),
+    ``updated_at`` (``created_at``) and the hotel fields may be left out. Nothing is
+    validated: seeds are what Dome has, however it got there.
+    """
+
+    legal_name: str
+    trade_name: str
+    tax_id: str
+    tax_country: str
+    country: str
+    email: str
+    address: DomeAddress
+    code: str | None = None
+    external_ref: str | None = None
+    kind: str = "hotel"
+    phone: str | None = None
+    status: str = "active"
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    chain: str | None = None
+    stars: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    website: str | None = None
+
+
+def _cursor(supplier: DomeSupplier) -> str:
+    raw = f"{supplier.updated_at.astimezone(UTC).isoformat()}|{supplier.code}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, code = raw.split("|", 1)
+        after = datetime.fromisoformat(moment)
+        if after.tzinfo is None or not code:
+            raise ValueError(cursor)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ExternalRejected(
+            SYSTEM,
+            "dome refused the listing: cursor",
+            errors=[RemoteFieldError("cursor", "is not a cursor Dome gave")],
+            remote_code="validation_failed",
+        ) from None
+    return after, code
+
+
+def _check_listing_filters(kind: str | None, country: str | None) -> None:
+    errors = FieldErrors(SYSTEM)
+    if kind is not None:
+        errors.match("kind", kind, SLUG, "a lower-case code such as hotel")
+    if country is not None:
+        errors.match("country", country, COUNTRY, "an ISO 3166-1 alpha-2 code")
+    errors.raise_if_any("listing")
 
 
 class InMemoryDome(FakeGateway):
@@ -347,6 +426,45 @@ class InMemoryDome(FakeGateway):
     def suppliers(self) -> list[DomeSupplier]:
         with self._lock:
             return list(self._suppliers.values())
+
+    def seed_suppliers(self, seeds: Iterable[ExistingSupplier]) -> list[DomeSupplier]:
+        """Hold these suppliers as if Dome always had them; a seed with the ``code`` of one
+        already held replaces it (how a test makes a supplier change). Not a call of the port:
+        not recorded, never failed."""
+        held = []
+        with self._lock:
+            now = self._now()
+            for seed in seeds:
+                code = seed.code if seed.code is not None else self._next_supplier_code()
+                created = seed.created_at or now
+                supplier = DomeSupplier(
+                    code=code,
+                    external_ref=seed.external_ref,
+                    kind=seed.kind,
+                    legal_name=seed.legal_name,
+                    trade_name=seed.trade_name,
+                    tax_id=seed.tax_id,
+                    tax_country=seed.tax_country,
+                    country=seed.country,
+                    email=seed.email,
+                    address=seed.address,
+                    phone=seed.phone,
+                    status=seed.status,
+                    created_at=created,
+                    updated_at=seed.updated_at or created,
+                    chain=seed.chain,
+                    stars=seed.stars,
+                    latitude=seed.latitude,
+                    longitude=seed.longitude,
+                    website=seed.website,
+                )
+                old = self._suppliers.get(code)
+                if old is not None and self._supplier_by_tax.get(_tax(old)) == code:
+                    del self._supplier_by_tax[_tax(old)]
+                self._suppliers[code] = supplier
+                self._supplier_by_tax.setdefault(_tax(supplier), code)
+                held.append(supplier)
+        return held
 
     def reset(self) -> None:
         """Forget everything: records, keys, calls and queued failures."""
@@ -408,7 +526,7 @@ class InMemoryDome(FakeGateway):
                     reason="duplicate_supplier",
                     existing_id=existing,
                 )
-            code = f"S{len(self._suppliers) + 1:06d}"
+            code = self._next_supplier_code()
             supplier = DomeSupplier(
                 code=code,
                 external_ref=request.external_ref,
@@ -423,6 +541,11 @@ class InMemoryDome(FakeGateway):
                 phone=request.phone,
                 status="active",
                 created_at=self._now(),
+                chain=request.chain,
+                stars=request.stars,
+                latitude=request.latitude,
+                longitude=request.longitude,
+                website=request.website,
             )
             self._suppliers[code] = supplier
             self._supplier_by_tax[tax] = code
@@ -435,9 +558,54 @@ class InMemoryDome(FakeGateway):
             "suppliers.get", lambda: self._get(self._suppliers, "supplier", code), target=code
         )
 
+    def list_suppliers(
+        self,
+        *,
+        kind: str | None = "hotel",
+        country: str | None = None,
+        city: str | None = None,
+        updated_since: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 200,
+    ) -> DomeSupplierPage:
+        check_supplier_listing(limit, updated_since)
+
+        def effect() -> DomeSupplierPage:
+            _check_listing_filters(kind, country)
+            after = None if cursor is None else _after_cursor(cursor)
+            place = None if city is None else fold(city)
+            chosen = heapq.nsmallest(
+                limit + 1,
+                (
+                    s
+                    for s in self._suppliers.values()
+                    if (kind is None or s.kind == kind)
+                    and (country is None or s.address.country == country)
+                    and (place is None or fold(s.address.city) == place)
+                    and (updated_since is None or s.updated_at >= updated_since)
+                    and (after is None or (s.updated_at, s.code) > after)
+                ),
+                key=lambda s: (s.updated_at, s.code),
+            )
+            items = tuple(chosen[:limit])
+            more = len(chosen) > limit
+            return DomeSupplierPage(items, _cursor(items[-1]) if more else None)
+
+        return self._call("suppliers.list", effect, target=cursor)
+
+    def _next_supplier_code(self) -> str:
+        n = len(self._suppliers) + 1
+        while (code := f"S{n:06d}") in self._suppliers:
+            n += 1
+        return code
+
     @staticmethod
     def _get(table: dict[str, T], kind: str, code: str) -> T:
         try:
             return table[code]
         except KeyError:
             raise ExternalNotFound(SYSTEM, kind, code) from None
+
+
+def _tax(supplier: DomeSupplier) -> tuple[str, str]:
+    return (supplier.tax_country, supplier.tax_id)

@@ -1,9 +1,14 @@
-"""The hotel directory in memory: records by ref and the blocking index in dictionaries."""
+"""The hotel directory in memory (records by ref and the blocking index in dictionaries) and
+the log of hotel imports."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
+from uuid import UUID
 
+from perla_adapters.memory.store import copy_of
+from perla_core.hotels.imports import HotelImport
 from perla_core.hotels.index import BlockKey, IndexedHotel
 from perla_core.hotels.model import HotelRecord
 
@@ -57,3 +62,25 @@ class InMemoryHotelDirectory:
 
     def __len__(self) -> int:
         return len(self._hotels)
+
+
+class InMemoryHotelImportLog:
+    """Import runs by id; what is saved or read is a copy, as with a table."""
+
+    def __init__(self) -> None:
+        self._runs: dict[UUID, HotelImport] = {}
+        self._lock = threading.Lock()
+
+    def save(self, entry: HotelImport) -> None:
+        with self._lock:
+            self._runs[entry.id] = copy_of(entry)
+
+    def get(self, import_id: UUID) -> HotelImport | None:
+        with self._lock:
+            run = self._runs.get(import_id)
+            return None if run is None else copy_of(run)
+
+    def recent(self, limit: int = 20) -> list[HotelImport]:
+        with self._lock:
+            runs = sorted(self._runs.values(), key=lambda r: (r.started_at, r.id), reverse=True)
+            return [copy_of(run) for run in runs[:limit]]

@@ -15,6 +15,7 @@ from perla_adapters.sql.engine import (
     migrate,
     normalise_url,
 )
+from perla_adapters.sql.hotels import SqlHotelDirectory, SqlHotelImportLog
 from perla_adapters.sql.policies import (
     SqlAlchemyGlobalRulesRepository,
     SqlAlchemyPolicyRepository,
@@ -39,6 +40,8 @@ __all__ = [
     "SqlAlchemyProcessedMessages",
     "SqlAlchemySupplierRequestRepository",
     "SqlAlchemyUnitOfWork",
+    "SqlHotelDirectory",
+    "SqlHotelImportLog",
     "create_engine_for",
     "current_revision",
     "database_ready",

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     DateTime,
     Dialect,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -310,3 +312,60 @@ Index(
     supplier_requests.c.created_at,
 )
 Index("ix_supplier_requests_created_at", supplier_requests.c.created_at)
+
+# The hotel directory: one row per supplier record (``ref``), and the blocks it is filed under.
+# ``content_hash`` is a digest of the record's fields, so any process can tell whether the
+# profile it cached for a ref is still the record's. Coordinates are binary doubles (a record
+# keeps floats, and they come back exactly).
+hotel_records = Table(
+    "hotel_records",
+    metadata,
+    Column("ref", Text, primary_key=True),
+    Column("content_hash", BigInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("city", Text),
+    Column("address", Text),
+    Column("postal_code", Text),
+    Column("chain", Text),
+    Column("latitude", Double),
+    Column("longitude", Double),
+    Column("phone", String(32)),
+    Column("stars", Integer),
+    Column("email", String(254)),
+    Column("website", Text),
+)
+
+# Keyed by ref first (replacing a record deletes its blocks by ref); the index on the block
+# serves candidates and covers the ref. No row id on SQLite: the key is the row.
+hotel_blocks = Table(
+    "hotel_blocks",
+    metadata,
+    Column("ref", Text, nullable=False),
+    Column("block", Text, nullable=False),
+    PrimaryKeyConstraint("ref", "block", name="pk_hotel_blocks"),
+    sqlite_with_rowid=False,
+)
+Index("ix_hotel_blocks_block_ref", hotel_blocks.c.block, hotel_blocks.c.ref)
+
+# One row per import run; the rejected rows and duplicate pairs it reports are JSON arrays.
+hotel_imports = Table(
+    "hotel_imports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("started_by", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_stored", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rejected", JSON, nullable=False),
+    Column("duplicates_found", Integer, nullable=False),
+    Column("duplicates", JSON, nullable=False),
+    Column("error", Text),
+)
+Index("ix_hotel_imports_started_at", hotel_imports.c.started_at, hotel_imports.c.id)

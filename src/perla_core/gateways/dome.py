@@ -1,11 +1,12 @@
 """The Dome port: perla's view of the back office / ERP.
 
 Dome is where a client becomes a customer (the first half of the "alta administrativa") and a
-hotel becomes a supplier; later issues add orders, pre-invoices and invoices to the same port
-(``record_order``, ``record_pre_invoice``, ``record_invoice``, each create carrying an
-idempotency key the same way). The wire contract is ``docs/contracts/dome.md``.
+hotel becomes a supplier; the suppliers Dome already holds, listed page by page, feed the hotel
+directory (:mod:`perla_core.hotels.sources`). Later issues add orders, pre-invoices and
+invoices to the same port (``record_order``, ``record_pre_invoice``, ``record_invoice``, each
+create carrying an idempotency key the same way). The wire contract is ``docs/contracts/dome.md``.
 
-Requests and answers are frozen values of primitives (strings, ints, tuples, timezone-aware
+Requests and answers are frozen values of primitives (strings, numbers, tuples, timezone-aware
 datetimes) in Dome's own field names; they carry no business validation of their own, because
 refusing bad data is Dome's job and comes back as :class:`ExternalRejected` naming the fields.
 """
@@ -13,9 +14,13 @@ refusing bad data is Dome's job and comes back as :class:`ExternalRejected` nami
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol
 
 import attrs
+
+from perla_core.kernel.errors import InvalidValue
+
+MAX_PAGE_SIZE: Final = 500
 
 
 @attrs.frozen
@@ -83,7 +88,9 @@ class DomeCustomer:
 class DomeSupplierRequest:
     """What Dome needs to open a supplier (a hotel, for the Suppliers team's requests).
 
-    One supplier per ``(tax_country, tax_id)``; ``iban`` and ``bic`` are checked by Dome.
+    One supplier per ``(tax_country, tax_id)``; ``iban`` and ``bic`` are checked by Dome. The
+    hotel fields (``chain``, ``stars``, WGS84 ``latitude``/``longitude``, ``website``) are
+    optional and mean nothing for other kinds of supplier.
     """
 
     external_ref: str
@@ -100,14 +107,28 @@ class DomeSupplierRequest:
     kind: str = "hotel"
     phone: str | None = None
     currency: str = "EUR"
+    chain: str | None = None
+    stars: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    website: str | None = None
+
+
+def _same_as_created(supplier: DomeSupplier) -> datetime:
+    return supplier.created_at
 
 
 @attrs.frozen
 class DomeSupplier:
-    """A supplier as Dome holds it; ``code`` is Dome's supplier code (``S000042``)."""
+    """A supplier as Dome holds it; ``code`` is Dome's supplier code (``S000042``).
+
+    ``external_ref`` is perla's id for the record, None for suppliers opened in Dome by
+    other means. ``updated_at`` is the last change (``created_at`` until one); the hotel
+    fields are those of :class:`DomeSupplierRequest`.
+    """
 
     code: str
-    external_ref: str
+    external_ref: str | None
     kind: str
     legal_name: str
     trade_name: str
@@ -119,6 +140,31 @@ class DomeSupplier:
     phone: str | None
     status: str
     created_at: datetime
+    updated_at: datetime = attrs.field(default=attrs.Factory(_same_as_created, takes_self=True))
+    chain: str | None = None
+    stars: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    website: str | None = None
+
+
+@attrs.frozen
+class DomeSupplierPage:
+    """One page of a supplier listing; ``next_cursor`` asks for the next one (None: the last)."""
+
+    items: tuple[DomeSupplier, ...]
+    next_cursor: str | None = None
+
+
+def check_supplier_listing(limit: int, updated_since: datetime | None) -> None:
+    """What every adapter refuses before asking Dome: a ``limit`` outside 1..500, a naive
+    ``updated_since``; :class:`InvalidValue` naming the argument."""
+    if isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidValue(
+            f"a page holds 1 to {MAX_PAGE_SIZE} suppliers, not {limit!r}", field="limit"
+        )
+    if updated_since is not None and updated_since.utcoffset() is None:
+        raise InvalidValue("needs a UTC offset (a timezone-aware datetime)", field="updated_since")
 
 
 class DomeGateway(Protocol):
@@ -134,6 +180,8 @@ class DomeGateway(Protocol):
     same key), :class:`ExternalRejected` (fix the data), :class:`ExternalNotFound` or
     :class:`ExternalProtocolError`. An empty or malformed key is :class:`InvalidValue`, raised
     before anything is sent.
+
+    :meth:`list_suppliers` is a read, retried like the others.
     """
 
     def create_customer(self, request: DomeCustomerRequest, idempotency_key: str) -> DomeCustomer:
@@ -150,4 +198,26 @@ class DomeGateway(Protocol):
 
     def get_supplier(self, code: str) -> DomeSupplier:
         """The supplier Dome knows by ``code``; :class:`ExternalNotFound` otherwise."""
+        ...
+
+    def list_suppliers(
+        self,
+        *,
+        kind: str | None = "hotel",
+        country: str | None = None,
+        city: str | None = None,
+        updated_since: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 200,
+    ) -> DomeSupplierPage:
+        """The suppliers Dome holds, ``limit`` at a time, ordered by ``(updated_at, code)``.
+
+        Filters: ``kind`` (None: every kind), ``country`` (the address's ISO code), ``city``
+        (compared without accents or case: ``malaga`` finds Málaga), ``updated_since`` (changed
+        at or after it). Pass the page's ``next_cursor``, an opaque token, with the same
+        filters for the next page. The order is by last change, so a supplier changed while
+        someone pages moves to the end and is listed again, and none is ever missed. A
+        ``limit`` outside 1..500 or a naive ``updated_since`` is :class:`InvalidValue`, raised
+        before anything is sent; a bad cursor or country is :class:`ExternalRejected`.
+        """
         ...

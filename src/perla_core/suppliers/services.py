@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import attrs
+
 from perla_core.access.model import Actor, Permission
-from perla_core.kernel.errors import AlreadyExists, StaleVersion
+from perla_core.hotels.ports import HotelDirectory
+from perla_core.hotels.services import prefill_fields
+from perla_core.kernel.errors import AlreadyExists, InvalidValue, StaleVersion
 from perla_core.kernel.pagination import Page
 from perla_core.kernel.ports import Clock, IdGenerator
 from perla_core.suppliers.commands import (
@@ -45,11 +49,17 @@ def create_supplier_request(
     clock: Clock,
     ids: IdGenerator,
     actor: Actor,
+    directory: HotelDirectory | None = None,
 ) -> UUID:
     """Start a request from a partial description of the hotel; returns its id. With a
     ``matched_hotel_ref``, the directory entry's ``prefill`` fields fill what the command left
-    empty, and a second open request for the same hotel is refused."""
+    empty (read from ``directory`` when the command brings none), and a second open request
+    for the same hotel is refused."""
     actor.require(Permission.WRITE_COMMERCIAL)
+    if command.matched_hotel_ref and not command.prefill and directory is not None:
+        command = attrs.evolve(
+            command, prefill=_directory_fields(directory, command.matched_hotel_ref)
+        )
     details = parse_fields(command.fields(), country=None)
     name = details.pop("name")
     now = clock.now()
@@ -107,6 +117,37 @@ def prefill_supplier_request(
             uow.supplier_requests.save(request)
             uow.commit()
         return outcome
+
+
+def prefill_supplier_request_from_hotel(
+    request_id: UUID,
+    hotel_ref: str,
+    directory: HotelDirectory,
+    uow: SupplierUnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    expected_version: int | None = None,
+) -> Prefill:
+    """Fill a request's empty fields from the directory's record ``hotel_ref`` (usually the
+    confident match of its hotel) and link the request to it."""
+    actor.require(Permission.WRITE_COMMERCIAL)
+    fields = _directory_fields(directory, hotel_ref, field="hotel_ref")
+    command = PrefillSupplierRequest(
+        request_id=request_id,
+        fields=fields,
+        hotel_ref=hotel_ref,
+        expected_version=expected_version,
+    )
+    return prefill_supplier_request(command, uow, clock, actor)
+
+
+def _directory_fields(
+    directory: HotelDirectory, ref: str, *, field: str = "matched_hotel_ref"
+) -> dict[str, object]:
+    record = directory.get(ref.strip())
+    if record is None:
+        raise InvalidValue(f"no hotel {ref!r} in the hotel directory", field=field)
+    return prefill_fields(record)
 
 
 def supplier_request_completeness(

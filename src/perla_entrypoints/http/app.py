@@ -12,6 +12,7 @@ from perla_entrypoints.http.clients import ClientController
 from perla_entrypoints.http.credentials import CredentialController
 from perla_entrypoints.http.dependencies import dependencies
 from perla_entrypoints.http.health import health, ready
+from perla_entrypoints.http.hotels import hotel_routes
 from perla_entrypoints.http.leads import LeadController
 from perla_entrypoints.http.openapi import SECURITY, openapi_config
 from perla_entrypoints.http.policies import CommercialPolicyController, GlobalRulesController
@@ -40,6 +41,7 @@ def create_app(container: Container) -> Litestar:
             GlobalRulesController,
             ApiKeyController,
             supplier_requests(container),
+            hotel_routes(container),
         ],
     )
     return Litestar(

@@ -20,6 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, SkipV
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from perla_core.hotels.ports import HotelDirectory
 from perla_core.kernel.pagination import MAX_LIMIT, PageRequest
 from perla_core.suppliers import services
 from perla_core.suppliers.commands import (
@@ -43,6 +44,8 @@ from perla_entrypoints.http.schemas import StrictBody, Version
 
 SUPPLIER_REQUESTS = "/api/v1/supplier-requests"
 
+DirectoryDep = SkipValidation[HotelDirectory]
+"""The hotel directory a request is pre-filled from."""
 SuppliersAddress = SkipValidation[str]
 """The Suppliers team's mailbox, from the settings (``suppliers_email``)."""
 
@@ -170,6 +173,24 @@ class SupplierRequestPatch(StrictBody):
         return UpdateSupplierRequest(
             request_id=request_id, expected_version=self.version, **changes
         )
+
+
+class PrefillIn(StrictBody):
+    hotel_ref: Annotated[
+        str, Meta(description="The hotel-directory record to fill from (a confident match)")
+    ]
+    version: Version | None = None
+
+
+class PrefillOut(Struct, kw_only=True):
+    """What the directory's record filled, what the request already had (kept), what did
+    not validate (refused, by field) and what a request has no field for (ignored)."""
+
+    filled: list[str]
+    kept: list[str]
+    refused: dict[str, str]
+    ignored: list[str]
+    request: SupplierRequestOut
 
 
 class VersionIn(StrictBody):
@@ -410,8 +431,11 @@ class SupplierRequestController(Controller):
         clock: ClockDep,
         ids: IdsDep,
         actor: ActorDep,
+        directory: DirectoryDep,
     ) -> Response[SupplierRequestOut]:
-        request_id = services.create_supplier_request(data.to_command(), uows(), clock, ids, actor)
+        request_id = services.create_supplier_request(
+            data.to_command(), uows(), clock, ids, actor, directory
+        )
         request = services.get_supplier_request(request_id, uows(), actor)
         return request_response(request, HTTP_201_CREATED, f"{SUPPLIER_REQUESTS}/{request_id}")
 
@@ -488,6 +512,39 @@ class SupplierRequestController(Controller):
     ) -> CompletenessOut:
         found = services.supplier_request_completeness(request_id, uows(), actor)
         return CompletenessOut.of(found)
+
+    @post(
+        "/{request_id:uuid}/prefill",
+        operation_id="prefillSupplierRequest",
+        summary="Fill a request's empty fields from a hotel-directory record",
+        description=doc(services.prefill_supplier_request_from_hotel),
+        guards=[CAN_WRITE],
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+        response_headers=[ETAG],
+        responses=WRITE_RESPONSES,
+    )
+    def prefill_supplier_request(
+        self,
+        request_id: FromPath[UUID],
+        data: JSONBody[PrefillIn],
+        uows: NewUow,
+        clock: ClockDep,
+        actor: ActorDep,
+        directory: DirectoryDep,
+    ) -> Response[PrefillOut]:
+        outcome = services.prefill_supplier_request_from_hotel(
+            request_id, data.hotel_ref, directory, uows(), clock, actor, data.version
+        )
+        request = services.get_supplier_request(request_id, uows(), actor)
+        body = PrefillOut(
+            filled=list(outcome.filled),
+            kept=list(outcome.kept),
+            refused=dict(outcome.invalid),
+            ignored=list(outcome.ignored),
+            request=SupplierRequestOut.of(request),
+        )
+        return Response(body, headers={"ETag": f'"{request.version}"'})
 
     @post(
         "/{request_id:uuid}/send",
@@ -608,10 +665,15 @@ def supplier_requests(container: Container) -> Router:
     def provide_suppliers_address() -> str:
         return address
 
+    def provide_directory() -> HotelDirectory:
+        directory: HotelDirectory = container.hotel_directory()
+        return directory
+
     return Router(
         path="/",
         route_handlers=[SupplierRequestController],
         dependencies={
-            "suppliers_address": Provide(provide_suppliers_address, sync_to_thread=False)
+            "suppliers_address": Provide(provide_suppliers_address, sync_to_thread=False),
+            "directory": Provide(provide_directory, sync_to_thread=False),
         },
     )
