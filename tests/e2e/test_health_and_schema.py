@@ -78,11 +78,24 @@ OPERATIONS = {
     ("POST", "/api/v1/supplier-requests/{request_id}/acknowledge"): "acknowledgeSupplierRequest",
     ("POST", "/api/v1/supplier-requests/{request_id}/reject"): "rejectSupplierRequest",
     ("POST", "/api/v1/supplier-requests/{request_id}/cancel"): "cancelSupplierRequest",
+    ("POST", "/api/v1/supplier-requests/{request_id}/prefill"): "prefillSupplierRequest",
+    ("POST", "/api/v1/hotels/match"): "matchHotel",
+    ("GET", "/api/v1/hotels"): "getHotelDirectory",
+    ("GET", "/api/v1/hotels/{ref}"): "getHotel",
+    ("POST", "/api/v1/hotels/imports"): "importHotels",
+    ("GET", "/api/v1/hotels/imports"): "listHotelImports",
+    ("GET", "/api/v1/hotels/imports/{import_id}"): "getHotelImport",
 }
 
 
 class DownStorage:
     def unit_of_work(self) -> Any:
+        raise AssertionError("not used")
+
+    def hotel_directory(self) -> Any:
+        raise AssertionError("not used")
+
+    def hotel_import_log(self) -> Any:
         raise AssertionError("not used")
 
     def migrate(self) -> None:

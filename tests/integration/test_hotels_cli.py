@@ -11,9 +11,11 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from perla_core.hotels.imports import ImportStatus
+from perla_entrypoints import hotels_cli
 from perla_entrypoints.cli import app
 from perla_entrypoints.container import build_container
 
@@ -32,6 +34,14 @@ def env(tmp_path: Path) -> dict[str, str]:
     values["PERLA_DATA_DIR"] = str(tmp_path / "data")
     values["COLUMNS"] = "200"  # rich wraps tables at the terminal's width
     return values
+
+
+@pytest.fixture(autouse=True)
+def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's consoles are made at import, at whatever width the terminal had then
+    (80 columns without one, as under CI): give them room, so tables are not cut."""
+    monkeypatch.setattr(hotels_cli, "console", Console(width=200))
+    monkeypatch.setattr(hotels_cli, "err", Console(width=200, stderr=True))
 
 
 def perla(tmp_path: Path, *args: str) -> Result:

@@ -232,6 +232,7 @@ class HotelController(Controller):
         "/",
         operation_id="getHotelDirectory",
         summary="How many hotels the directory holds, and its latest import",
+        description=doc(services.directory_status),
         sync_to_thread=True,
         responses=responses(401),
     )
@@ -301,6 +302,7 @@ class HotelController(Controller):
         "/imports",
         operation_id="listHotelImports",
         summary="The latest hotel imports, newest first",
+        description=doc(services.directory_status),
         sync_to_thread=True,
         responses=responses(400, 401),
     )
