@@ -14,6 +14,7 @@ BENCHES = [
     "registration",
     "hotel_matching",
     "hotel_directory",
+    "inquiries",
 ]
 
 

@@ -18,7 +18,15 @@ from typing import Protocol, Self
 
 from perla_core.access.ports import ApiKeyRepository
 from perla_core.credentials.ports import CredentialRepository
+from perla_core.customers.ports import (
+    CustomerAccountRepository,
+    CustomerGroupRepository,
+    TitleRepository,
+)
+from perla_core.inquiries.ports import InquiryRepository, UnmatchedEmailRepository
+from perla_core.managers.ports import AssignmentStateRepository, ManagerRepository
 from perla_core.onboarding.ports import ClientRepository
+from perla_core.orders.ports import CartRepository, OrderRepository
 from perla_core.outbox import OutboxRepository, ProcessedMessages
 from perla_core.policies.ports import GlobalRulesRepository, PolicyRepository
 from perla_core.suppliers.ports import SupplierRequestRepository
@@ -42,6 +50,33 @@ class UnitOfWork(Protocol):
 
     @property
     def supplier_requests(self) -> SupplierRequestRepository: ...
+
+    @property
+    def customer_accounts(self) -> CustomerAccountRepository: ...
+
+    @property
+    def titles(self) -> TitleRepository: ...
+
+    @property
+    def customer_groups(self) -> CustomerGroupRepository: ...
+
+    @property
+    def managers(self) -> ManagerRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def carts(self) -> CartRepository: ...
+
+    @property
+    def assignment_state(self) -> AssignmentStateRepository: ...
+
+    @property
+    def inquiries(self) -> InquiryRepository: ...
+
+    @property
+    def unmatched_emails(self) -> UnmatchedEmailRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

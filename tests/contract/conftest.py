@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, delete, text
 
 from perla_adapters.memory import FixedClock, InMemoryStore, InMemoryUnitOfWork, SequentialIds
 from perla_adapters.sql import SqlAlchemyUnitOfWork, create_engine_for, metadata, migrate
+from perla_adapters.sql.customers import insert_default_catalogues
 from perla_core.uow import UnitOfWork
 
 ADAPTERS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -46,6 +47,7 @@ def _emptied(engine: Engine) -> Engine:
             connection.execute(delete(table))
         for statement in restore:
             connection.execute(text(statement))
+        insert_default_catalogues(connection)  # the rows migration 0006 inserts
     return engine
 
 

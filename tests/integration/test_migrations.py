@@ -21,6 +21,7 @@ from perla_adapters.sql import (
     metadata,
     migrate,
 )
+from perla_core.customers.model import DEFAULT_GROUPS, DEFAULT_TITLES
 from perla_core.onboarding.model import OnboardingConfig
 
 INITIAL_TABLES = {"clients", "api_keys", "outbox", "processed_messages"}
@@ -31,7 +32,20 @@ SECOND_TABLES = INITIAL_TABLES | {
     "global_rules",
 }
 THIRD_TABLES = SECOND_TABLES | {"supplier_requests"}
-TABLES = THIRD_TABLES | {"hotel_records", "hotel_blocks", "hotel_imports"}
+FOURTH_TABLES = THIRD_TABLES | {"hotel_records", "hotel_blocks", "hotel_imports"}
+INQUIRY_TABLES = {"inquiries", "inquiry_message_ids", "inquiry_reminders", "unmatched_emails"}
+CUSTOMER_TABLES = {
+    "titles",
+    "customer_groups",
+    "managers",
+    "customer_accounts",
+    "customer_contact_titles",
+    "assignment_state",
+    "order_numbers",
+    "orders",
+    "carts",
+}
+TABLES = FOURTH_TABLES | INQUIRY_TABLES | CUSTOMER_TABLES
 
 
 @pytest.fixture
@@ -54,7 +68,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision() == "0006"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -215,7 +229,7 @@ def test_the_third_migration_adds_the_supplier_requests_and_its_downgrade_remove
     assert _tables(engine) == SECOND_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0006"
 
 
 def test_the_fourth_migration_adds_the_hotel_directory_and_its_downgrade_removes_it(
@@ -234,5 +248,46 @@ def test_the_fourth_migration_adds_the_hotel_directory_and_its_downgrade_removes
 
     assert current_revision(engine) == "0003"
     assert _tables(engine) == THIRD_TABLES
+    migrate(engine)
+    assert _tables(engine) == TABLES
+
+
+def test_the_sixth_migration_adds_the_customer_tables_with_the_default_catalogues(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+
+    with SqlAlchemyUnitOfWork(engine, FixedClock(), SequentialIds()) as uow:
+        stored_titles = {t.id: (t.code, t.label, t.active, t.version) for t in uow.titles.list()}
+        stored_groups = [
+            (g.id, g.code, g.name, g.discount_pct, g.system, g.version)
+            for g in uow.customer_groups.list()
+        ]
+    assert stored_titles == {t.id: (t.code, t.label, t.active, t.version) for t in DEFAULT_TITLES}
+    assert stored_groups == [
+        (g.id, g.code, g.name, g.discount_pct, g.system, g.version) for g in DEFAULT_GROUPS
+    ]
+    inspector = inspect(engine)
+    references = {
+        (table, tuple(fk["constrained_columns"]), fk["referred_table"])
+        for table in ("customer_accounts", "customer_contact_titles", "orders", "carts")
+        for fk in inspector.get_foreign_keys(table)
+    }
+    assert references == {
+        ("customer_accounts", ("client_id",), "clients"),
+        ("customer_accounts", ("group_id",), "customer_groups"),
+        ("customer_accounts", ("title_id",), "titles"),
+        ("customer_accounts", ("manager_id",), "managers"),
+        ("customer_contact_titles", ("client_id",), "customer_accounts"),
+        ("customer_contact_titles", ("title_id",), "titles"),
+        ("orders", ("client_id",), "clients"),
+        ("orders", ("manager_id",), "managers"),
+        ("carts", ("client_id",), "clients"),
+    }
+
+    downgrade(engine, "0005")
+
+    assert current_revision(engine) == "0005"
+    assert not _tables(engine) & CUSTOMER_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES

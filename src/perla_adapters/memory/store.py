@@ -11,8 +11,18 @@ from uuid import UUID
 
 from perla_core.access.model import ApiKey
 from perla_core.credentials.model import Credential
+from perla_core.customers.model import (
+    DEFAULT_GROUPS,
+    DEFAULT_TITLES,
+    CustomerAccount,
+    CustomerGroup,
+    Title,
+)
+from perla_core.inquiries.model import Inquiry, UnmatchedEmail
 from perla_core.kernel.events import HasEvents
+from perla_core.managers.model import AssignmentState, Manager
 from perla_core.onboarding.model import Client
+from perla_core.orders.model import Cart, Order
 from perla_core.outbox import OutboxMessage
 from perla_core.policies.model import CommercialPolicy, GlobalRules
 from perla_core.suppliers.model import SupplierRequest
@@ -38,6 +48,15 @@ class InMemoryStore:
         "supplier_requests",
         "outbox",
         "processed",
+        "inquiries",
+        "unmatched_emails",
+        "customer_accounts",
+        "titles",
+        "customer_groups",
+        "managers",
+        "orders",
+        "carts",
+        "assignment_state",
     )
 
     def __init__(self) -> None:
@@ -51,6 +70,20 @@ class InMemoryStore:
         self.outbox: dict[UUID, OutboxMessage] = {}
         self.processed: dict[tuple[UUID, str], datetime] = {}
         self.claimed: set[UUID] = set()
+        # inquiries (issue 5); inquiry_claims are the inquiries a reminder tick has claimed
+        self.inquiries: dict[UUID, Inquiry] = {}
+        self.unmatched_emails: dict[UUID, UnmatchedEmail] = {}
+        self.inquiry_claims: set[UUID] = set()
+        # customers, managers, orders (issue 5); titles and groups start with their defaults,
+        # as the SQL migration inserts them; the order-number sequence is never rolled back.
+        self.customer_accounts: dict[UUID, CustomerAccount] = {}
+        self.titles: dict[UUID, Title] = {t.id: copy_of(t) for t in DEFAULT_TITLES}
+        self.customer_groups: dict[UUID, CustomerGroup] = {g.id: copy_of(g) for g in DEFAULT_GROUPS}
+        self.managers: dict[UUID, Manager] = {}
+        self.orders: dict[UUID, Order] = {}
+        self.carts: dict[UUID, Cart] = {}
+        self.assignment_state: AssignmentState | None = None
+        self.order_number_sequence = 0
 
     def snapshot(self) -> dict[str, Any]:
         """The tables as they are, to :meth:`restore` if a commit fails half-way."""
@@ -67,14 +100,15 @@ class TouchedAggregates:
     commit their events go to the outbox in that order. The SQL unit of work keeps one too."""
 
     def __init__(self) -> None:
-        self._aggregates: list[HasEvents] = []
+        # by ``id()``: membership is by identity (aggregates compare by value); a dict keeps
+        # the order of first touch, and holding the aggregate keeps its ``id()`` its own
+        self._aggregates: dict[int, HasEvents] = {}
 
     def touch(self, aggregate: HasEvents) -> None:
-        if not any(seen is aggregate for seen in self._aggregates):
-            self._aggregates.append(aggregate)
+        self._aggregates.setdefault(id(aggregate), aggregate)
 
     def __iter__(self) -> Iterator[HasEvents]:
-        return iter(self._aggregates)
+        return iter(list(self._aggregates.values()))
 
 
 class Transaction:

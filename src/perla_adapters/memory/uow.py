@@ -20,6 +20,19 @@ from uuid import UUID
 import attrs
 
 from perla_adapters.memory.credentials import InMemoryCredentialRepository
+from perla_adapters.memory.customers import (
+    InMemoryAssignmentStateRepository,
+    InMemoryCartRepository,
+    InMemoryCustomerAccountRepository,
+    InMemoryCustomerGroupRepository,
+    InMemoryManagerRepository,
+    InMemoryOrderRepository,
+    InMemoryTitleRepository,
+)
+from perla_adapters.memory.inquiries import (
+    InMemoryInquiryRepository,
+    InMemoryUnmatchedEmailRepository,
+)
 from perla_adapters.memory.policies import (
     InMemoryGlobalRulesRepository,
     InMemoryPolicyRepository,
@@ -300,6 +313,9 @@ class InMemoryUnitOfWork:
         previous = getattr(self, "outbox", None)
         if previous is not None:
             previous.release()
+        claims = getattr(self, "inquiries", None)
+        if claims is not None:
+            claims.release()
         self._tx = Transaction()
         self.clients = InMemoryClientRepository(self.store, self._tx)
         self.api_keys = InMemoryApiKeyRepository(self.store, self._tx)
@@ -309,6 +325,17 @@ class InMemoryUnitOfWork:
         self.supplier_requests = InMemorySupplierRequestRepository(self.store, self._tx)
         self.outbox = InMemoryOutboxRepository(self.store, self._tx)
         self.processed = InMemoryProcessedMessages(self.store, self._tx)
+        self.inquiries = InMemoryInquiryRepository(self.store, self._tx)
+        self.unmatched_emails = InMemoryUnmatchedEmailRepository(self.store, self._tx)
+        self.customer_accounts = InMemoryCustomerAccountRepository(
+            self.store, self._tx, self.clients.exists
+        )
+        self.titles = InMemoryTitleRepository(self.store, self._tx)
+        self.customer_groups = InMemoryCustomerGroupRepository(self.store, self._tx)
+        self.managers = InMemoryManagerRepository(self.store, self._tx)
+        self.orders = InMemoryOrderRepository(self.store, self._tx, self.clients.exists)
+        self.carts = InMemoryCartRepository(self.store, self._tx, self.clients.exists)
+        self.assignment_state = InMemoryAssignmentStateRepository(self.store, self._tx)
 
     def __enter__(self) -> Self:
         self._begin()

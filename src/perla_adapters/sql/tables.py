@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
     Double,
@@ -369,3 +370,220 @@ hotel_imports = Table(
     Column("error", Text),
 )
 Index("ix_hotel_imports_started_at", hotel_imports.c.started_at, hotel_imports.c.id)
+
+# --- inquiries (migration 0005) ---------------------------------------------------------------
+
+# A guest's inquiry: the whole aggregate (guest, stay, messages, reminders, quotes, history) is
+# the JSON ``body``; the columns beside it are what lists filter and sort on. Lists read the
+# (pending_action, last_activity_at, id) index backwards; stage counts read (stage,
+# pending_action) alone.
+inquiries = Table(
+    "inquiries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("reference", String(32), nullable=False),
+    Column("reply_token", String(64), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("guest_name", String(200), nullable=False),
+    Column("guest_email", String(254)),
+    Column("guest_phone", String(32)),
+    Column("check_in", Date),
+    Column("check_out", Date),
+    Column("client_id", Uuid),
+    Column("assigned_to", String(100)),
+    Column("pending_action", Boolean, nullable=False),
+    Column("last_activity_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("body", JSON, nullable=False),
+    UniqueConstraint("reference", name="uq_inquiries_reference"),
+    UniqueConstraint("reply_token", name="uq_inquiries_reply_token"),
+)
+Index(
+    "ix_inquiries_pending_action_last_activity_at",
+    inquiries.c.pending_action,
+    inquiries.c.last_activity_at,
+    inquiries.c.id,
+)
+Index("ix_inquiries_stage_pending_action", inquiries.c.stage, inquiries.c.pending_action)
+Index("ix_inquiries_client_id", inquiries.c.client_id)
+Index("ix_inquiries_assigned_to", inquiries.c.assigned_to)
+
+# Every Message-ID of every inquiry (both directions): threading finds the inquiry by key, and
+# the key makes a Message-ID belong to one inquiry only.
+inquiry_message_ids = Table(
+    "inquiry_message_ids",
+    metadata,
+    Column("message_id", Text, primary_key=True),
+    Column("inquiry_id", Uuid, ForeignKey("inquiries.id"), nullable=False),
+)
+Index("ix_inquiry_message_ids_inquiry_id", inquiry_message_ids.c.inquiry_id)
+
+# The reminders of the aggregate's body, one row each, kept in step on every save, so the
+# scheduler's claim is a range scan of (status, due_at).
+inquiry_reminders = Table(
+    "inquiry_reminders",
+    metadata,
+    Column("inquiry_id", Uuid, ForeignKey("inquiries.id"), nullable=False),
+    Column("reminder_id", Uuid, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    PrimaryKeyConstraint("inquiry_id", "reminder_id", name="pk_inquiry_reminders"),
+)
+Index("ix_inquiry_reminders_status_due_at", inquiry_reminders.c.status, inquiry_reminders.c.due_at)
+
+# Received e-mails no inquiry claimed, whole in ``body``; unique by Message-ID.
+unmatched_emails = Table(
+    "unmatched_emails",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("kept_at", UtcDateTime, nullable=False),
+    Column("body", JSON, nullable=False),
+    UniqueConstraint("message_id", name="uq_unmatched_emails_message_id"),
+)
+Index("ix_unmatched_emails_status_kept_at", unmatched_emails.c.status, unmatched_emails.c.kept_at)
+Index("ix_unmatched_emails_kept_at", unmatched_emails.c.kept_at, unmatched_emails.c.id)
+
+# --- customers, managers, orders and carts (migration 0006) -----------------------------------
+
+# The catalogues: codes unique; the migration inserts the default titles and groups with the
+# fixed ids of ``perla_core.customers.model``. Decimals are kept as their exact text.
+titles = Table(
+    "titles",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("label", String(40), nullable=False),
+    Column("active", Boolean, nullable=False),
+    UniqueConstraint("code", name="uq_titles_code"),
+)
+
+customer_groups = Table(
+    "customer_groups",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("discount_pct", String(20), nullable=False),
+    Column("system", Boolean, nullable=False),
+    UniqueConstraint("code", name="uq_customer_groups_code"),
+)
+
+# ``email_key`` is the e-mail case folded: its unique constraint is the case-insensitive one.
+managers = Table(
+    "managers",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("email_key", name="uq_managers_email_key"),
+)
+
+# One per lead or client. Addresses and contacts are JSON arrays; the contacts' titles are
+# also rows of ``customer_contact_titles`` so a title in use cannot be deleted (foreign keys).
+customer_accounts = Table(
+    "customer_accounts",
+    metadata,
+    Column("client_id", Uuid, ForeignKey("clients.id"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("group_id", Uuid, ForeignKey("customer_groups.id"), nullable=False),
+    Column("title_id", Uuid, ForeignKey("titles.id")),
+    Column("manager_id", Uuid, ForeignKey("managers.id")),
+    Column("addresses", JSON, nullable=False),
+    Column("contacts", JSON, nullable=False),
+    Column("last_contact_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_customer_accounts_group_id", customer_accounts.c.group_id)
+Index("ix_customer_accounts_title_id", customer_accounts.c.title_id)
+Index("ix_customer_accounts_manager_id", customer_accounts.c.manager_id)
+
+customer_contact_titles = Table(
+    "customer_contact_titles",
+    metadata,
+    Column("client_id", Uuid, ForeignKey("customer_accounts.client_id"), nullable=False),
+    Column("contact_id", Uuid, nullable=False),
+    Column("title_id", Uuid, ForeignKey("titles.id"), nullable=False),
+    PrimaryKeyConstraint("client_id", "contact_id", name="pk_customer_contact_titles"),
+)
+Index("ix_customer_contact_titles_title_id", customer_contact_titles.c.title_id)
+
+# The distribution rule and the round-robin cursor: one row (id 1) once saved.
+assignment_state = Table(
+    "assignment_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("cursor", Uuid),
+    CheckConstraint("id = 1", name="ck_assignment_state_single_row"),
+)
+
+# Order numbers: each ``next_number`` inserts a row and takes its key (a PostgreSQL serial
+# sequence, SQLite AUTOINCREMENT), then deletes it: numbers never repeat, gaps are allowed.
+order_numbers = Table(
+    "order_numbers",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=True),
+    sqlite_autoincrement=True,
+)
+
+# Lines are a JSON array (each with its total); the total and the cart value are stored in
+# minor units (cents) so the KPI sums are exact integer sums on both databases.
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("client_id", Uuid, ForeignKey("clients.id"), nullable=False),
+    Column("manager_id", Uuid, ForeignKey("managers.id")),
+    Column("currency", String(3), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("placed_at", UtcDateTime),
+    Column("completed_at", UtcDateTime),
+    Column("cancelled_at", UtcDateTime),
+    Column("cancellation_reason", Text),
+    UniqueConstraint("number", name="uq_orders_number"),
+)
+Index("ix_orders_client_id", orders.c.client_id)
+Index("ix_orders_manager_id_status", orders.c.manager_id, orders.c.status)
+Index("ix_orders_created_at", orders.c.created_at, orders.c.id)
+
+carts = Table(
+    "carts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("client_id", Uuid, ForeignKey("clients.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("abandoned_at", UtcDateTime),
+    Column("converted_at", UtcDateTime),
+    Column("converted_order_id", Uuid),
+)
+Index("ix_carts_client_id", carts.c.client_id)
+Index("ix_carts_status_updated_at", carts.c.status, carts.c.updated_at)

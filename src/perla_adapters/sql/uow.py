@@ -3,9 +3,9 @@
 ``with uow:`` takes one connection from the engine and begins a transaction; repositories run
 ``select()`` / ``insert()`` / ``update()`` on that connection and never commit. ``commit()``
 first writes the events of every aggregate the repositories touched (clients, credentials,
-policies, supplier requests, in the order they were touched) to the outbox, then commits,
-then begins the next transaction on the same connection. Leaving the block rolls back
-whatever was not committed and returns the connection to the pool.
+policies, supplier requests, inquiries, unmatched e-mails, in the order they were touched)
+to the outbox, then commits, then begins the next transaction on the same connection. Leaving
+the block rolls back whatever was not committed and returns the connection to the pool.
 
 Optimistic concurrency is one statement: ``UPDATE ... WHERE id = :id AND version = :seen``.
 When no row matches, someone else saved first and :class:`StaleVersion` says at which version.
@@ -39,6 +39,19 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from perla_adapters.memory.store import TouchedAggregates
 from perla_adapters.sql.credentials import SqlAlchemyCredentialRepository
+from perla_adapters.sql.customers import (
+    SqlAlchemyAssignmentStateRepository,
+    SqlAlchemyCartRepository,
+    SqlAlchemyCustomerAccountRepository,
+    SqlAlchemyCustomerGroupRepository,
+    SqlAlchemyManagerRepository,
+    SqlAlchemyOrderRepository,
+    SqlAlchemyTitleRepository,
+)
+from perla_adapters.sql.inquiries import (
+    SqlAlchemyInquiryRepository,
+    SqlAlchemyUnmatchedEmailRepository,
+)
 from perla_adapters.sql.policies import (
     SqlAlchemyGlobalRulesRepository,
     SqlAlchemyPolicyRepository,
@@ -355,6 +368,15 @@ class SqlAlchemyUnitOfWork:
     policies: SqlAlchemyPolicyRepository
     global_rules: SqlAlchemyGlobalRulesRepository
     supplier_requests: SqlAlchemySupplierRequestRepository
+    inquiries: SqlAlchemyInquiryRepository
+    unmatched_emails: SqlAlchemyUnmatchedEmailRepository
+    customer_accounts: SqlAlchemyCustomerAccountRepository
+    titles: SqlAlchemyTitleRepository
+    customer_groups: SqlAlchemyCustomerGroupRepository
+    managers: SqlAlchemyManagerRepository
+    assignment_state: SqlAlchemyAssignmentStateRepository
+    orders: SqlAlchemyOrderRepository
+    carts: SqlAlchemyCartRepository
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
 
@@ -399,12 +421,22 @@ class SqlAlchemyUnitOfWork:
         self.policies = SqlAlchemyPolicyRepository(conn, self._touched)
         self.global_rules = SqlAlchemyGlobalRulesRepository(conn)
         self.supplier_requests = SqlAlchemySupplierRequestRepository(conn, self._touched)
+        self.inquiries = SqlAlchemyInquiryRepository(conn, self._touched)
+        self.unmatched_emails = SqlAlchemyUnmatchedEmailRepository(conn, self._touched)
+        self.customer_accounts = SqlAlchemyCustomerAccountRepository(conn, self._touched)
+        self.titles = SqlAlchemyTitleRepository(conn, self._touched)
+        self.customer_groups = SqlAlchemyCustomerGroupRepository(conn, self._touched)
+        self.managers = SqlAlchemyManagerRepository(conn, self._touched)
+        self.assignment_state = SqlAlchemyAssignmentStateRepository(conn)
+        self.orders = SqlAlchemyOrderRepository(conn, self._touched)
+        self.carts = SqlAlchemyCartRepository(conn, self._touched)
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
 
     def commit(self) -> None:
         conn = self._open()
         try:
+            self.inquiries.flush()  # the deferred saves' writes (see sql/inquiries.py)
             events = drain_events(self._touched)
             self.outbox.add(messages_for(events, self._clock, self._ids))
             conn.commit()
