@@ -51,6 +51,11 @@ def _emptied(engine: Engine) -> Engine:
     return engine
 
 
+emptied = _emptied
+"""Every table of ``engine`` emptied (the default catalogues put back): for a test that takes
+one database's engine directly."""
+
+
 def _lift_append_only(connection: Connection) -> list[str]:
     """Disable (PostgreSQL) or drop (SQLite) policy_audit's triggers; returns what restores
     them."""

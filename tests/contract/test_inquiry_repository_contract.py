@@ -11,6 +11,7 @@ import attrs
 import pytest
 from sqlalchemy import Engine
 from tests.contract.builders import NewUow, fields_of
+from tests.contract.conftest import emptied
 from tests.unit.inquiries.builders import AGENT, MAILBOX, World
 
 from perla_adapters.memory import FixedClock, SequentialIds
@@ -356,14 +357,16 @@ def test_two_schedulers_at_once_send_each_reminder_once(
     assert reminders_sent(new_uow) == (12, 12)
 
 
-def test_a_claim_held_by_an_open_transaction_is_skipped_by_another(
-    sql_engine: Engine, clock: FixedClock, ids: SequentialIds
+@pytest.mark.postgres
+def test_a_claim_held_by_an_open_transaction_is_skipped_by_another_on_postgresql(
+    postgres_engine: Engine, clock: FixedClock, ids: SequentialIds
 ) -> None:
-    if sql_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers: the second claim waits instead of skipping")
+    """PostgreSQL skips the rows another open transaction claimed (SQLite serialises
+    writers instead: a second claim waits for the first to end)."""
+    engine = emptied(postgres_engine)
 
     def new_uow() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(sql_engine, clock, ids)
+        return SqlAlchemyUnitOfWork(engine, clock, ids)
 
     with_due_reminders(new_uow, clock, ids, 2)
     with new_uow() as first, new_uow() as second:
