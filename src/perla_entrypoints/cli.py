@@ -17,6 +17,7 @@ from perla_core.access.services import create_api_key
 from perla_core.kernel.errors import PerlaError
 from perla_entrypoints.container import Container, build_container, settings_of
 from perla_entrypoints.hotels_cli import hotels_app
+from perla_entrypoints.inquiries_cli import inquiries_app
 from perla_entrypoints.logging import configure_logging
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ apikey_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(hotels_app, name="hotels")
+app.add_typer(inquiries_app, name="inquiries")
 
 console = Console()
 err = Console(stderr=True)

@@ -8,7 +8,7 @@ users swap any adapter with ``container.<provider>.override(...)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 from dependency_injector import containers, providers
@@ -27,11 +27,15 @@ from perla_adapters.system import SystemClock, TokenSecrets, Uuid7Ids
 from perla_core.gateways import DomeGateway, PerlaHubGateway
 from perla_core.hotels.imports import HotelImportLog
 from perla_core.hotels.ports import HotelDirectory
+from perla_core.inquiries.values import InquiryMailbox
 from perla_core.kernel.ports import Clock, IdGenerator
 from perla_core.mail import Mailer
 from perla_core.outbox import HandlerRegistry
 from perla_core.uow import UnitOfWork
 from perla_entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from perla_entrypoints.http.ratelimit import RateLimiter
 
 MEMORY_URL = "memory://"
 
@@ -163,6 +167,17 @@ def make_perlahub(
     return HttpPerlaHubGateway(url, api_key or "", timeout=float(timeout), retries=int(retries))
 
 
+def make_rate_limiter(redis_url: str | None) -> RateLimiter:
+    from perla_entrypoints.http.ratelimit import (  # noqa: PLC0415 - the server extra
+        MemoryRateLimiter,
+        RedisRateLimiter,
+    )
+
+    if redis_url:
+        return RedisRateLimiter(redis_url)
+    return MemoryRateLimiter()
+
+
 class Container(containers.DeclarativeContainer):
     """perla's providers. ``config`` holds the :class:`Settings` fields by name."""
 
@@ -212,6 +227,14 @@ class Container(containers.DeclarativeContainer):
 
     # outgoing e-mail: SMTP when configured, .eml files in the data folder otherwise
     mailer = providers.Singleton(make_mailer, settings=settings, clock=clock)
+
+    # the reservations mailbox guests' inquiries are answered from
+    inquiry_mailbox = providers.Singleton(
+        InquiryMailbox, address=config.reservations_email, display_name=config.reservations_name
+    )
+
+    # per-client limits on public routes: shared through Redis when there is one
+    rate_limiter = providers.Singleton(make_rate_limiter, config.redis_url)
 
     # outbox handlers by topic (see perla_entrypoints.handlers)
     handlers = providers.Singleton(HandlerRegistry)

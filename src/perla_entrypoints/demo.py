@@ -53,6 +53,7 @@ from perla_core.suppliers.commands import (
     UpdateSupplierRequest,
 )
 from perla_entrypoints.container import Container, build_container, settings_of
+from perla_entrypoints.demo_reservations import inquiry_flow, manager_rules
 from perla_entrypoints.workers import register_actors, start_worker
 
 AGENCIES = [
@@ -281,6 +282,8 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     )
     _onboard_to_live(container, out, nandu, ana, step)
     _supplier_request(container, out, ana, step)
+    inquiry_flow(container, out, ana, step, _settle)
+    manager_rules(container, out, nandu, step)
     _settle(container)
     with uow() as u:
         outbox = u.outbox.count_by_status()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from perla_core.credentials import events as cred
+from perla_core.inquiries import delivery as inquiry_delivery
 from perla_core.onboarding import events as onb
 from perla_core.onboarding import registration, sync
 from perla_core.outbox import HandlerRegistry, OutboxMessage
@@ -98,4 +99,6 @@ def build_handlers(container: Container) -> HandlerRegistry:
         registry = registry.with_handler(topic, "perlahub.push_credential", credential)
     for topic in POLICY_TOPICS:
         registry = registry.with_handler(topic, "perlahub.push_policy", policy)
-    return registry
+    return inquiry_delivery.with_inquiry_handlers(
+        registry, uow=container.uow, mailer=container.mailer, clock=container.clock
+    )

@@ -15,17 +15,24 @@ import structlog
 
 from perla_core.outbox import RELAY_TASK
 from perla_entrypoints.container import Container, settings_of
-from perla_entrypoints.workers import HOTEL_SYNC_TASK, POLICY_TASK, register_actors
+from perla_entrypoints.workers import (
+    HOTEL_SYNC_TASK,
+    POLICY_TASK,
+    REMINDER_TASK,
+    register_actors,
+)
 
 log = structlog.get_logger("perla.scheduler")
 
 
 def tick(container: Container) -> None:
-    """Enqueue one round of due work: the outbox relay and the scheduled policy changes
-    (each actor finds in the database what is due; a tick with nothing due costs a query)."""
+    """Enqueue one round of due work: the outbox relay, the scheduled policy changes and the
+    inquiry reminders (each actor finds in the database what is due; a tick with nothing due
+    costs a query)."""
     queue = container.task_queue()
     queue.enqueue(RELAY_TASK)
     queue.enqueue(POLICY_TASK)
+    queue.enqueue(REMINDER_TASK)
 
 
 class Cadence:

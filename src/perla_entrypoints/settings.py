@@ -88,6 +88,18 @@ class Settings:
     """The sender of perla's e-mails."""
     suppliers_email: str = "suppliers@perlatours.com"
     """Where supplier requests go (the Suppliers team that creates hotels in Dome)."""
+    reservations_email: str = "reservas@perlatours.com"
+    """The reservations address guests write to and perla answers inquiries from (replies
+    come back to ``reservas+<token>@...``)."""
+    reservations_name: str = "Reservas PerlaHub"
+    """The display name guests see on inquiry e-mails."""
+    web_form_rate_limit: int = 5
+    """Web-form inquiries accepted per client IP per window (then 429 with Retry-After)."""
+    web_form_rate_window_seconds: float = 60.0
+    """The web form's rate-limit window."""
+    trusted_proxies: str = ""
+    """Comma-separated networks of the reverse proxies in front of perla (``10.0.0.0/8``):
+    behind them the client's IP is read from ``X-Forwarded-For``, elsewhere it is ignored."""
 
     @property
     def effective_database_url(self) -> str:

@@ -13,6 +13,7 @@ import structlog
 from perla_adapters.dramatiq import QUEUE
 from perla_core.access.model import SYSTEM
 from perla_core.hotels.services import sync_hotels_from_dome
+from perla_core.inquiries.services import send_due_reminders
 from perla_core.outbox import DELIVER_TASK, RELAY_TASK, deliver_outbox_message, relay_outbox
 from perla_core.policies.services import apply_due_policy_changes
 from perla_entrypoints.container import Container, settings_of
@@ -21,6 +22,8 @@ log = structlog.get_logger("perla.workers")
 
 POLICY_TASK = "apply_due_policy_changes"
 HOTEL_SYNC_TASK = "sync_hotels_from_dome"
+REMINDER_TASK = "send_due_reminders"
+REMINDER_BATCH = 500
 
 _registered: dict[int, dict[str, dramatiq.Actor[..., object]]] = {}
 _lock = threading.Lock()
@@ -70,7 +73,31 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             )
             log.info("hotels.dome_synced", read=run.rows_read, stored=run.rows_stored)
 
+        def send_reminders() -> None:
+            """E-mail the inquiry reminders due now, a batch at a time until none is left."""
+            total = 0
+            while True:
+                sent = send_due_reminders(
+                    container.uow(),
+                    container.clock(),
+                    container.ids(),
+                    container.inquiry_mailbox(),
+                    limit=REMINDER_BATCH,
+                )
+                total += sent
+                if sent < REMINDER_BATCH:
+                    break
+            if total:
+                log.info("inquiries.reminders_sent", count=total)
+
         actors: dict[str, dramatiq.Actor[..., object]] = {
+            REMINDER_TASK: dramatiq.actor(
+                actor_name=REMINDER_TASK,
+                queue_name=QUEUE,
+                broker=broker,
+                max_retries=0,
+                time_limit=120_000,
+            )(send_reminders),
             HOTEL_SYNC_TASK: dramatiq.actor(
                 actor_name=HOTEL_SYNC_TASK,
                 queue_name=QUEUE,

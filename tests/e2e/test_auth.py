@@ -68,6 +68,16 @@ PATH_IDS = (
     "{rule_id}",
     "{schedule_id}",
     "{request_id}",
+    "{inquiry_id}",
+    "{reminder_id}",
+    "{unmatched_id}",
+    "{address_id}",
+    "{contact_id}",
+    "{title_id}",
+    "{group_id}",
+    "{manager_id}",
+    "{order_id}",
+    "{cart_id}",
 )
 
 

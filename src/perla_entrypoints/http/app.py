@@ -10,13 +10,16 @@ from perla_entrypoints.http.api_keys import ApiKeyController
 from perla_entrypoints.http.auth import ActorCache, api_key_guard
 from perla_entrypoints.http.clients import ClientController
 from perla_entrypoints.http.credentials import CredentialController
+from perla_entrypoints.http.customers import customer_routes
 from perla_entrypoints.http.dependencies import dependencies
 from perla_entrypoints.http.health import health, ready
 from perla_entrypoints.http.hotels import hotel_routes
+from perla_entrypoints.http.inquiries import inquiry_routes
 from perla_entrypoints.http.leads import LeadController
 from perla_entrypoints.http.openapi import SECURITY, openapi_config
 from perla_entrypoints.http.policies import CommercialPolicyController, GlobalRulesController
 from perla_entrypoints.http.problems import EXCEPTION_HANDLERS
+from perla_entrypoints.http.public import public_routes
 from perla_entrypoints.http.suppliers import supplier_requests
 
 
@@ -42,10 +45,12 @@ def create_app(container: Container) -> Litestar:
             ApiKeyController,
             supplier_requests(container),
             hotel_routes(container),
+            inquiry_routes(container),
+            customer_routes(),
         ],
     )
     return Litestar(
-        route_handlers=[health, ready, api],
+        route_handlers=[health, ready, api, public_routes(container)],
         dependencies=dependencies(container, cache, PolicyIndexCache()),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,

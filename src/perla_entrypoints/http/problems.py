@@ -30,6 +30,7 @@ from litestar.status_codes import (
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_502_BAD_GATEWAY,
@@ -61,6 +62,7 @@ from perla_core.kernel.errors import (
     Unauthenticated,
 )
 from perla_core.policies.model import PolicyConflict
+from perla_entrypoints.http.ratelimit import RateLimited, too_many_requests
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:perla:problem:"
@@ -74,6 +76,7 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     HTTP_404_NOT_FOUND: ("not_found", "Not found"),
     HTTP_405_METHOD_NOT_ALLOWED: ("method_not_allowed", "Method not allowed"),
     HTTP_413_REQUEST_ENTITY_TOO_LARGE: ("payload_too_large", "Payload too large"),
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE: ("unsupported_media_type", "Unsupported media type"),
     HTTP_500_INTERNAL_SERVER_ERROR: ("internal_error", "Internal server error"),
     HTTP_503_SERVICE_UNAVAILABLE: ("unavailable", "Service unavailable"),
 }
@@ -272,6 +275,16 @@ def not_ready(request: Request[Any, Any, Any], exc: NotReady) -> Response[dict[s
     )
 
 
+def invalid_value(request: Request[Any, Any, Any], exc: InvalidValue) -> Response[dict[str, Any]]:
+    """422, but 413 for a message refused for its size (``reason`` ``oversize``)."""
+    if exc.details.get("reason") == "oversize":
+        errors = [{"field": exc.field, "message": exc.message}]
+        code, title = HTTP_CODES[HTTP_413_REQUEST_ENTITY_TOO_LARGE]
+        status = HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        return problem(request, status, code, title, exc.message, errors=errors)
+    return domain_error(HTTP_422_UNPROCESSABLE_ENTITY)(request, exc)
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.error(
         "unhandled_error",
@@ -294,7 +307,7 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     CredentialRefused: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),  # one error per field
     InvalidInput: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
-    InvalidValue: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
+    InvalidValue: invalid_value,  # 422; 413 for a received e-mail over its size limit
     GoLiveRefused: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),  # missing, blocking
     PreconditionFailed: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
     NotFound: domain_error(HTTP_404_NOT_FOUND),
@@ -312,6 +325,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ExternalNotFound: domain_error(HTTP_502_BAD_GATEWAY),  # it should have had it
     ExternalProtocolError: domain_error(HTTP_502_BAD_GATEWAY),
     ExternalError: domain_error(HTTP_502_BAD_GATEWAY),
+    RateLimited: too_many_requests,  # 429 with Retry-After
     PerlaError: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
     ValidationException: http_error,  # 400: unreadable JSON, wrong types, unknown keys
     NotFoundException: http_error,  # 404: no such route, or a path id that is not a UUID
