@@ -32,7 +32,7 @@ from perla_core.inquiries.commands import (
     ScheduleReminder,
     SendQuote,
 )
-from perla_core.inquiries.values import Direction
+from perla_core.inquiries.values import Direction, ReminderStatus
 from perla_core.managers import services as managers
 from perla_core.managers.commands import CreateManager, SetDistributionRule
 from perla_core.orders import services as orders
@@ -126,9 +126,14 @@ def inquiry_flow(
         ],
     )
     time.sleep(max(0.0, (soon - clock.now()).total_seconds()) + 0.05)
-    sent = inquiries.send_due_reminders(uow(), clock, ids, mailbox)
+    handed = inquiries.send_due_reminders(uow(), clock, ids)
     settle(container)
-    out.print(f"  ✓ The scheduler's tick sends the reminder that is due: {sent} sent")
+    reminders = inquiries.get_inquiry(inquiry_id, uow(), ana).reminders
+    sent = sum(1 for r in reminders if r.status is ReminderStatus.SENT)
+    out.print(
+        f"  ✓ The scheduler's tick hands over the reminder that is due ({handed}); "
+        f"the outbox worker e-mails it: {sent} sent"
+    )
 
     inquiry = inquiries.get_inquiry(inquiry_id, uow(), ana)
     last = [m for m in inquiry.messages if m.direction is Direction.OUTGOING][-1]

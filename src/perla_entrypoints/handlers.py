@@ -100,5 +100,10 @@ def build_handlers(container: Container) -> HandlerRegistry:
     for topic in POLICY_TOPICS:
         registry = registry.with_handler(topic, "perlahub.push_policy", policy)
     return inquiry_delivery.with_inquiry_handlers(
-        registry, uow=container.uow, mailer=container.mailer, clock=container.clock
+        registry,
+        uow=container.uow,
+        mailer=container.mailer,
+        clock=container.clock,
+        ids=container.ids,
+        mailbox=container.inquiry_mailbox,
     )

@@ -74,21 +74,18 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             log.info("hotels.dome_synced", read=run.rows_read, stored=run.rows_stored)
 
         def send_reminders() -> None:
-            """E-mail the inquiry reminders due now, a batch at a time until none is left."""
+            """Hand the inquiry reminders due now over to the outbox (whose handler e-mails
+            each one still scheduled), a batch at a time until none is left."""
             total = 0
             while True:
-                sent = send_due_reminders(
-                    container.uow(),
-                    container.clock(),
-                    container.ids(),
-                    container.inquiry_mailbox(),
-                    limit=REMINDER_BATCH,
+                handed = send_due_reminders(
+                    container.uow(), container.clock(), container.ids(), limit=REMINDER_BATCH
                 )
-                total += sent
-                if sent < REMINDER_BATCH:
+                total += handed
+                if handed < REMINDER_BATCH:
                     break
             if total:
-                log.info("inquiries.reminders_sent", count=total)
+                log.info("inquiries.reminders_handed_over", count=total)
 
         actors: dict[str, dramatiq.Actor[..., object]] = {
             REMINDER_TASK: dramatiq.actor(

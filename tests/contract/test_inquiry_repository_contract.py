@@ -1,5 +1,5 @@
 """What every inquiry and unmatched e-mail repository promises (memory, SQLite, PostgreSQL),
-and that two schedulers running at once send each due reminder once."""
+and that two schedulers running at once hand each due reminder over once (sent once)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from tests.contract.builders import NewUow, fields_of
 from tests.contract.conftest import emptied
 from tests.unit.inquiries.builders import AGENT, MAILBOX, World
 
-from perla_adapters.memory import FixedClock, SequentialIds
+from perla_adapters.memory import FixedClock, InMemoryMailer, SequentialIds
 from perla_adapters.sql import SqlAlchemyUnitOfWork
 from perla_core.inquiries import services
 from perla_core.inquiries.commands import AddInquiryNote
-from perla_core.inquiries.delivery import EMAIL_TOPIC
+from perla_core.inquiries.delivery import EMAIL_TOPIC, REMINDER_TOPIC, with_inquiry_handlers
 from perla_core.inquiries.model import Inquiry, UnmatchedEmail, UnmatchedReason
 from perla_core.inquiries.ports import InquiryQuery, UnmatchedEmailQuery
 from perla_core.inquiries.values import (
@@ -32,7 +32,7 @@ from perla_core.inquiries.values import (
 from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
 from perla_core.kernel.pagination import PageRequest
 from perla_core.mail.inbound import InboundEmail
-from perla_core.outbox import OutboxStatus
+from perla_core.outbox import HandlerRegistry, OutboxStatus, deliver_outbox_message
 
 S = InquiryStage
 
@@ -306,24 +306,62 @@ def reminders_sent(new_uow: NewUow) -> tuple[int, int]:
     return sent, queued
 
 
-def test_due_reminders_are_claimed_oldest_first_and_sent_once(
+def deliver_reminders(new_uow: NewUow, clock: FixedClock, ids: SequentialIds) -> int:
+    """Run the reminder handler over every pending ``reminders_due`` batch (as the workers
+    do); returns how many reminders the batches held."""
+    registry = with_inquiry_handlers(
+        HandlerRegistry(),
+        uow=new_uow,
+        mailer=InMemoryMailer,
+        clock=lambda: clock,
+        ids=lambda: ids,
+        mailbox=lambda: MAILBOX,
+    )
+    with new_uow() as uow:
+        pending = [
+            m for m in uow.outbox.claim_pending(clock.now(), 10_000) if m.topic == REMINDER_TOPIC
+        ]
+    for message in pending:
+        deliver_outbox_message(message.id, new_uow(), registry, clock)
+    return sum(len(m.event.reminders) for m in pending)
+
+
+def test_due_reminders_are_handed_over_oldest_first_once_and_sent_once(
     new_uow: NewUow, clock: FixedClock, ids: SequentialIds
 ) -> None:
     with_due_reminders(new_uow, clock, ids, 3)
 
-    with new_uow() as uow:
-        claimed = uow.inquiries.claim_due_reminders(clock.now(), 2)
-    assert len(claimed) == 2
+    with new_uow() as uow:  # rolled back: nothing handed over
+        assert len(uow.inquiries.hand_over_due_reminders(clock.now(), 2)) == 2
 
-    first = services.send_due_reminders(new_uow(), clock, ids, MAILBOX, limit=2)
-    second = services.send_due_reminders(new_uow(), clock, ids, MAILBOX, limit=2)
-    third = services.send_due_reminders(new_uow(), clock, ids, MAILBOX, limit=2)
+    first = services.send_due_reminders(new_uow(), clock, ids, limit=2)
+    second = services.send_due_reminders(new_uow(), clock, ids, limit=2)
+    third = services.send_due_reminders(new_uow(), clock, ids, limit=2)
 
     assert (first, second, third) == (2, 1, 0)
+    assert reminders_sent(new_uow) == (0, 0)
+    assert deliver_reminders(new_uow, clock, ids) == 3
+    assert reminders_sent(new_uow) == (3, 3)
+    assert deliver_reminders(new_uow, clock, ids) == 0
     assert reminders_sent(new_uow) == (3, 3)
 
 
-def test_two_schedulers_at_once_send_each_reminder_once(
+def test_a_save_of_the_inquiry_keeps_its_reminder_handed_over(
+    new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+) -> None:
+    with_due_reminders(new_uow, clock, ids, 1)
+    assert services.send_due_reminders(new_uow(), clock, ids) == 1
+    with new_uow() as uow:
+        [inquiry] = uow.inquiries.list(InquiryQuery()).items
+        inquiry = uow.inquiries.get(inquiry.id)
+        inquiry.add_note("Llamar por la tarde", now=clock.now(), actor="ana.agent")
+        uow.inquiries.save(inquiry)
+        uow.commit()
+
+    assert services.send_due_reminders(new_uow(), clock, ids) == 0
+
+
+def test_two_schedulers_at_once_hand_each_reminder_over_once(
     sql_engine: Engine, clock: FixedClock, ids: SequentialIds
 ) -> None:
     def new_uow() -> SqlAlchemyUnitOfWork:
@@ -338,8 +376,8 @@ def test_two_schedulers_at_once_send_each_reminder_once(
         try:
             start.wait()
             total = 0
-            while sent := services.send_due_reminders(new_uow(), clock, ids, MAILBOX, limit=3):
-                total += sent
+            while handed := services.send_due_reminders(new_uow(), clock, ids, limit=3):
+                total += handed
             counts.append(total)
         except BaseException as exc:  # noqa: BLE001 - reported below, not lost in the thread
             errors.append(exc)
@@ -352,17 +390,20 @@ def test_two_schedulers_at_once_send_each_reminder_once(
 
     assert errors == []
     assert sum(counts) == 12
+    assert services.send_due_reminders(new_uow(), clock, ids) == 0
+    assert deliver_reminders(new_uow, clock, ids) == 12
     assert reminders_sent(new_uow) == (12, 12)
-    assert services.send_due_reminders(new_uow(), clock, ids, MAILBOX) == 0
+    assert services.send_due_reminders(new_uow(), clock, ids) == 0
+    assert deliver_reminders(new_uow, clock, ids) == 0
     assert reminders_sent(new_uow) == (12, 12)
 
 
 @pytest.mark.postgres
-def test_a_claim_held_by_an_open_transaction_is_skipped_by_another_on_postgresql(
+def test_a_hand_over_held_by_an_open_transaction_is_skipped_by_another_on_postgresql(
     postgres_engine: Engine, clock: FixedClock, ids: SequentialIds
 ) -> None:
-    """PostgreSQL skips the rows another open transaction claimed (SQLite serialises
-    writers instead: a second claim waits for the first to end)."""
+    """PostgreSQL skips the reminder rows another open transaction is handing over (SQLite
+    serialises writers instead: a second hand-over waits for the first to end)."""
     engine = emptied(postgres_engine)
 
     def new_uow() -> SqlAlchemyUnitOfWork:
@@ -370,8 +411,8 @@ def test_a_claim_held_by_an_open_transaction_is_skipped_by_another_on_postgresql
 
     with_due_reminders(new_uow, clock, ids, 2)
     with new_uow() as first, new_uow() as second:
-        taken = first.inquiries.claim_due_reminders(clock.now(), 1)
-        rest = second.inquiries.claim_due_reminders(clock.now(), 10)
+        taken = first.inquiries.hand_over_due_reminders(clock.now(), 1)
+        rest = second.inquiries.hand_over_due_reminders(clock.now(), 10)
     assert len(taken) == 1
     assert len(rest) == 1
     assert {i for i, _ in taken}.isdisjoint(i for i, _ in rest)

@@ -1,6 +1,6 @@
 """Inquiries and unmatched e-mails in memory, with the promises of their tables: ids,
 references, reply tokens and Message-IDs unique, saves optimistic, reads are copies, and due
-reminders claimed per inquiry so that two schedulers never get the same one."""
+reminders handed over once (two schedulers never get the same one)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class InMemoryInquiryRepository:
         self._store = store
         self._tx = tx
         self._pending: dict[UUID, Inquiry] = {}
-        self.claimed: set[UUID] = set()
+        self.claimed: set[tuple[UUID, UUID]] = set()
         self.seen: builtins.list[Inquiry] = []
 
     def _current(self) -> dict[UUID, Inquiry]:
@@ -130,29 +130,38 @@ class InMemoryInquiryRepository:
             for stage in PIPELINE
         ]
 
-    def claim_due_reminders(self, now: datetime, limit: int) -> builtins.list[tuple[UUID, UUID]]:
-        """Like ``SELECT ... FOR UPDATE OF inquiries SKIP LOCKED``: the inquiries claimed are
-        skipped by every other unit of work until this one's transaction ends."""
+    def hand_over_due_reminders(
+        self, now: datetime, limit: int
+    ) -> builtins.list[tuple[UUID, UUID]]:
+        """Like the SQL hand-over: the reminders taken are claimed (other units of work skip
+        them until this one's transaction ends, as ``SKIP LOCKED`` does) and marked handed
+        over when it commits; a rollback leaves them to the next tick."""
         with self._store.lock:
+            skip = self._store.handed_over_reminders | self._store.reminder_claims
             due = sorted(
                 (
                     (r.due_at, i.id.int, r.id.int, i.id, r.id)
                     for i in self._current().values()
-                    if i.id not in self._store.inquiry_claims or i.id in self.claimed
                     for r in i.reminders
-                    if r.status is ReminderStatus.SCHEDULED and r.due_at <= now
+                    if r.status is ReminderStatus.SCHEDULED
+                    and r.due_at <= now
+                    and (i.id, r.id) not in skip
                 ),
             )[:limit]
             taken = [(inquiry_id, reminder_id) for *_, inquiry_id, reminder_id in due]
-            for inquiry_id, _ in taken:
-                self.claimed.add(inquiry_id)
-                self._store.inquiry_claims.add(inquiry_id)
+            self.claimed.update(taken)
+            self._store.reminder_claims.update(taken)
+
+        def apply(store: InMemoryStore) -> None:
+            store.handed_over_reminders.update(taken)
+
+        self._tx.ops.append(apply)
         return taken
 
     def release(self) -> None:
         """End this transaction's claims (the unit of work calls it when the transaction ends)."""
         with self._store.lock:
-            self._store.inquiry_claims.difference_update(self.claimed)
+            self._store.reminder_claims.difference_update(self.claimed)
         self.claimed.clear()
 
 

@@ -50,6 +50,7 @@ class InMemoryStore:
         "processed",
         "inquiries",
         "unmatched_emails",
+        "handed_over_reminders",
         "customer_accounts",
         "titles",
         "customer_groups",
@@ -70,10 +71,13 @@ class InMemoryStore:
         self.outbox: dict[UUID, OutboxMessage] = {}
         self.processed: dict[tuple[UUID, str], datetime] = {}
         self.claimed: set[UUID] = set()
-        # inquiries (issue 5); inquiry_claims are the inquiries a reminder tick has claimed
+        # inquiries (issue 5); handed_over_reminders are the (inquiry, reminder) pairs a
+        # reminder tick handed over (committed), reminder_claims those an open tick is handing
+        # over (like locked rows: other ticks skip them until its transaction ends)
         self.inquiries: dict[UUID, Inquiry] = {}
         self.unmatched_emails: dict[UUID, UnmatchedEmail] = {}
-        self.inquiry_claims: set[UUID] = set()
+        self.handed_over_reminders: set[tuple[UUID, UUID]] = set()
+        self.reminder_claims: set[tuple[UUID, UUID]] = set()
         # customers, managers, orders (issue 5); titles and groups start with their defaults,
         # as the SQL migration inserts them; the order-number sequence is never rolled back.
         self.customer_accounts: dict[UUID, CustomerAccount] = {}

@@ -4,20 +4,13 @@ An inquiry is one row of ``inquiries``: the aggregate whole as the JSON ``body``
 but ``id``, ``version`` and ``events``, through the cattrs converter), and beside it the
 columns lists filter and sort on. Two side tables are kept in step on every write:
 ``inquiry_message_ids`` (a Message-ID belongs to one inquiry: its primary key) and
-``inquiry_reminders`` (the scheduler's claim is a range scan of ``(status, due_at)``).
+``inquiry_reminders`` (the scheduler's hand-over is a range scan of ``(status,
+handed_over_at, due_at)``).
 
-The due-reminder claim locks the inquiries it returns (``FOR UPDATE OF inquiries SKIP
+The hand-over of due reminders reads no inquiry: one ``UPDATE ... RETURNING`` marks the
+reminder rows ``handed_over_at`` (chosen by a subquery that locks them, ``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL; SQLite takes the database's write lock first, as the outbox claim
-does) and reads their rows in the same query, so the scheduler's ``get`` that follows costs
-no further query.
-
-Saves of the inquiries a claim locked are **deferred**: the scheduler's batch writes each
-table with one ``executemany`` (statements built once, below) when the repository is
-flushed — before any read of the inquiry tables and before the unit of work collects the
-events and commits. Their rows are locked, so the version the claim read is the stored one:
-``save`` refuses a stale version at once, as every other save does, and the flush still
-checks that every ``UPDATE ... WHERE version = :expected`` matched. Every other save writes
-at once.
+does). Saves write ``due_at`` and ``status`` of the reminder rows, never ``handed_over_at``.
 """
 
 from __future__ import annotations
@@ -29,7 +22,18 @@ from typing import Any
 from uuid import UUID
 
 import attrs
-from sqlalchemy import Connection, bindparam, case, delete, false, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -86,22 +90,12 @@ _DELETE_REMINDER = delete(inquiry_reminders).where(
 
 @attrs.define
 class _Writes:
-    """What saves queued, by statement; ``flush`` runs each with its rows at once."""
+    """What a save writes to the side tables, by statement (each run once with its rows)."""
 
-    inquiries: list[dict[str, Any]] = attrs.field(factory=list)
     message_ids: list[dict[str, Any]] = attrs.field(factory=list)
     deleted_reminders: list[dict[str, Any]] = attrs.field(factory=list)
     added_reminders: list[dict[str, Any]] = attrs.field(factory=list)
     changed_reminders: list[dict[str, Any]] = attrs.field(factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.inquiries
-            or self.message_ids
-            or self.deleted_reminders
-            or self.added_reminders
-            or self.changed_reminders
-        )
 
 
 def _body(aggregate: object, fields: Sequence[tuple[str, Any]]) -> dict[str, Any]:
@@ -172,17 +166,10 @@ class SqlAlchemyInquiryRepository:
         self._seen_ids: set[int] = set()
         # what this transaction knows is stored, by inquiry: its Message-IDs and reminders
         self._stored: dict[UUID, tuple[frozenset[str], _Reminders]] = {}
-        # rows the claim read (and locked): the next ``get`` of each is served from here
-        self._claimed_rows: dict[UUID, Row] = {}
-        # the stored version of each inquiry the claim locked (kept up to date by saves)
-        self._locked: dict[UUID, int] = {}
-        # the deferred saves' writes (see the module docstring)
-        self._pending = _Writes()
 
     # --- writing ------------------------------------------------------------------------------
 
     def add(self, inquiry: Inquiry) -> None:
-        self.flush()
         taken = self._conn.execute(
             select(inquiries.c.id, inquiries.c.reference, inquiries.c.reply_token).where(
                 (inquiries.c.id == inquiry.id)
@@ -214,22 +201,12 @@ class SqlAlchemyInquiryRepository:
         outgoing = {m.message_id for m in inquiry.messages if m.direction is Direction.OUTGOING}
         checked = [m for m in new_ids if m not in outgoing]
         base = inquiry.version
-        locked = self._locked.get(inquiry.id)
-        if locked is not None and not checked:
-            if locked != base:
-                raise StaleVersion("inquiry", inquiry.id, base, locked)
-            self._save_later(inquiry, stored)
-        else:
-            self._check_message_ids(inquiry, checked)
-            self._save_now(inquiry, stored)
+        self._check_message_ids(inquiry, checked)
+        self._save_now(inquiry, stored)
         inquiry.version = base + 1
-        if locked is not None:
-            self._locked[inquiry.id] = base + 1
-        self._claimed_rows.pop(inquiry.id, None)
         self._see(inquiry)
 
     def _save_now(self, inquiry: Inquiry, stored: tuple[frozenset[str], _Reminders]) -> None:
-        self.flush()
         base = inquiry.version
         row = _update_row(inquiry)
         try:
@@ -244,38 +221,6 @@ class SqlAlchemyInquiryRepository:
                 raise NotFound("inquiry", inquiry.id)
             raise StaleVersion("inquiry", inquiry.id, base, actual)
         self._sync(inquiry, *stored, _Writes())
-
-    def _save_later(self, inquiry: Inquiry, stored: tuple[frozenset[str], _Reminders]) -> None:
-        self._pending.inquiries.append(_update_row(inquiry))
-        self._sync(inquiry, *stored, self._pending)
-
-    def flush(self) -> None:
-        """Run the deferred saves' writes, each statement once with all its rows. The unit of
-        work calls it before collecting events; reads call it first."""
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, _Writes()
-        if pending.inquiries:
-            result = self._conn.execute(_UPDATE_INQUIRY, pending.inquiries)
-            if result.rowcount != len(pending.inquiries):
-                self._stale(pending.inquiries)
-        self._write(pending)
-
-    def _stale(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Which deferred update found another version (its row was locked: not expected)."""
-        expected = {row["b_id"]: row["b_version"] for row in rows}
-        found = self._conn.execute(
-            select(inquiries.c.id, inquiries.c.version).where(inquiries.c.id.in_(list(expected)))
-        )
-        stored: dict[UUID, int] = {row.id: row.version for row in found}
-        for inquiry_id, base in expected.items():
-            actual = stored.get(inquiry_id)
-            if actual is None:
-                raise NotFound("inquiry", inquiry_id)
-            if actual != base + 1:
-                raise StaleVersion("inquiry", inquiry_id, base, actual)
-        first = next(iter(expected))
-        raise StaleVersion("inquiry", first, expected[first], stored[first])
 
     def _write(self, writes: _Writes) -> None:
         if writes.message_ids:
@@ -325,8 +270,7 @@ class SqlAlchemyInquiryRepository:
         stored: _Reminders,
         writes: _Writes,
     ) -> None:
-        """Queue the Message-IDs and reminder rows that differ from what is stored; a queue of
-        its own (not the deferred one) is written before this returns."""
+        """Write the Message-IDs and reminder rows that differ from what is stored."""
         new_ids = list(dict.fromkeys(m for m in inquiry.message_ids() if m not in message_ids))
         writes.message_ids.extend({"message_id": m, "inquiry_id": inquiry.id} for m in new_ids)
         reminders = _reminders_of(inquiry)
@@ -354,8 +298,7 @@ class SqlAlchemyInquiryRepository:
             for rid in stored
             if rid not in reminders
         )
-        if writes is not self._pending:
-            self._write(writes)
+        self._write(writes)
         self._stored[inquiry.id] = (message_ids.union(new_ids), reminders)
 
     def _see(self, inquiry: Inquiry) -> None:
@@ -375,12 +318,10 @@ class SqlAlchemyInquiryRepository:
         return inquiry
 
     def _one(self, *where: ColumnElement[bool]) -> Inquiry | None:
-        self.flush()
         return self._loaded(self._conn.execute(select(inquiries).where(*where)).mappings().first())
 
     def get(self, inquiry_id: UUID) -> Inquiry:
-        claimed = self._claimed_rows.pop(inquiry_id, None)
-        found = self._loaded(claimed) if claimed else self._one(inquiries.c.id == inquiry_id)
+        found = self._one(inquiries.c.id == inquiry_id)
         if found is None:
             raise NotFound("inquiry", inquiry_id)
         return found
@@ -401,7 +342,6 @@ class SqlAlchemyInquiryRepository:
 
     def list(self, query: InquiryQuery) -> Page[Inquiry]:
         """Pending first, then newest activity, then newest id: the index read backwards."""
-        self.flush()
         conditions = _inquiry_filters(query)
         rows = self._conn.execute(
             select(inquiries)
@@ -420,7 +360,6 @@ class SqlAlchemyInquiryRepository:
 
     def stage_counts(self) -> builtins.list[StageCount]:
         """One ``GROUP BY stage`` over the (stage, pending_action) index."""
-        self.flush()
         rows = self._conn.execute(
             select(
                 inquiries.c.stage,
@@ -431,19 +370,24 @@ class SqlAlchemyInquiryRepository:
         counts = {InquiryStage(stage): (total, pending or 0) for stage, total, pending in rows}
         return [StageCount(stage, *counts.get(stage, (0, 0))) for stage in PIPELINE]
 
-    def claim_due_reminders(self, now: datetime, limit: int) -> builtins.list[tuple[UUID, UUID]]:
-        """One query: due scheduled reminders joined to their inquiries, oldest due first,
-        the inquiries locked (``FOR UPDATE OF inquiries SKIP LOCKED``) and their rows kept
-        for the ``get`` that follows. SQLite has no row locks: the claim takes the database's
-        write lock first, so a second scheduler waits for this transaction to end."""
-        self.flush()
+    def hand_over_due_reminders(
+        self, now: datetime, limit: int
+    ) -> builtins.list[tuple[UUID, UUID]]:
+        """One statement, no inquiry read: ``UPDATE inquiry_reminders SET handed_over_at``
+        for the scheduled reminders due and not handed over, oldest due first, chosen by a
+        subquery that locks them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a second
+        scheduler takes other rows), ``RETURNING`` what it marked. SQLite has no row locks:
+        the hand-over takes the database's write lock first, so a second scheduler waits for
+        this transaction to end (and then finds the rows handed over)."""
         if self._conn.dialect.name == "sqlite":
-            self._conn.execute(update(inquiries).where(false()).values(version=inquiries.c.version))
-        rows = self._conn.execute(
-            select(inquiry_reminders.c.reminder_id, inquiries)
-            .join(inquiries, inquiries.c.id == inquiry_reminders.c.inquiry_id)
+            self._conn.execute(
+                update(inquiry_reminders).where(false()).values(status=inquiry_reminders.c.status)
+            )
+        due = (
+            select(inquiry_reminders.c.inquiry_id, inquiry_reminders.c.reminder_id)
             .where(
                 inquiry_reminders.c.status == ReminderStatus.SCHEDULED.value,
+                inquiry_reminders.c.handed_over_at.is_(None),
                 inquiry_reminders.c.due_at <= now,
             )
             .order_by(
@@ -452,14 +396,21 @@ class SqlAlchemyInquiryRepository:
                 inquiry_reminders.c.reminder_id,
             )
             .limit(limit)
-            .with_for_update(of=inquiries, skip_locked=True)
-        ).mappings()
-        claimed: builtins.list[tuple[UUID, UUID]] = []
-        for row in rows:
-            claimed.append((row["id"], row["reminder_id"]))
-            self._claimed_rows[row["id"]] = row
-            self._locked[row["id"]] = row["version"]
-        return claimed
+            .with_for_update(skip_locked=True)
+        )
+        marked = self._conn.execute(
+            update(inquiry_reminders)
+            .where(tuple_(inquiry_reminders.c.inquiry_id, inquiry_reminders.c.reminder_id).in_(due))
+            .values(handed_over_at=now)
+            .returning(
+                inquiry_reminders.c.due_at,
+                inquiry_reminders.c.inquiry_id,
+                inquiry_reminders.c.reminder_id,
+            )
+        )
+        # RETURNING promises no order; ``.int`` keeps the comparisons in C
+        rows = sorted(marked, key=lambda r: (r.due_at, r.inquiry_id.int, r.reminder_id.int))
+        return [(r.inquiry_id, r.reminder_id) for r in rows]
 
 
 def _update_row(inquiry: Inquiry) -> dict[str, Any]:

@@ -430,9 +430,16 @@ inquiry_reminders = Table(
     Column("reminder_id", Uuid, nullable=False),
     Column("due_at", UtcDateTime, nullable=False),
     Column("status", String(16), nullable=False),
+    # set once by the scheduler's hand-over; aggregate saves never write it
+    Column("handed_over_at", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("inquiry_id", "reminder_id", name="pk_inquiry_reminders"),
 )
-Index("ix_inquiry_reminders_status_due_at", inquiry_reminders.c.status, inquiry_reminders.c.due_at)
+Index(
+    "ix_inquiry_reminders_status_handed_over_at_due_at",
+    inquiry_reminders.c.status,
+    inquiry_reminders.c.handed_over_at,
+    inquiry_reminders.c.due_at,
+)
 
 # Received e-mails no inquiry claimed, whole in ``body``; unique by Message-ID.
 unmatched_emails = Table(

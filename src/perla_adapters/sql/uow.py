@@ -436,7 +436,6 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         conn = self._open()
         try:
-            self.inquiries.flush()  # the deferred saves' writes (see sql/inquiries.py)
             events = drain_events(self._touched)
             self.outbox.add(messages_for(events, self._clock, self._ids))
             conn.commit()

@@ -120,6 +120,28 @@ class ReminderSent:
     message_ref: UUID
 
 
+@attrs.frozen
+class DueReminder:
+    """One reminder of a hand-over: its inquiry and its id."""
+
+    inquiry_id: UUID
+    reminder_id: UUID
+
+
+@domain_event("inquiries.reminders_due")
+@attrs.frozen
+class RemindersDue:
+    """The scheduler handed these reminders over to be sent, in one batch: not an event of
+    an aggregate (the tick writes it to the outbox without loading any inquiry;
+    ``aggregate_id`` is the batch's id). Its handler (``inquiries.send_reminders``) sends
+    each reminder that is still scheduled."""
+
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    reminders: tuple[DueReminder, ...]
+
+
 @domain_event("inquiries.reminder_cancelled")
 @attrs.frozen
 class ReminderCancelled:

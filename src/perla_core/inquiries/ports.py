@@ -88,14 +88,17 @@ class InquiryRepository(Protocol):
         """One count per stage, every stage, in pipeline order (zeros included)."""
         ...
 
-    def claim_due_reminders(self, now: datetime, limit: int) -> builtins.list[tuple[UUID, UUID]]:
+    def hand_over_due_reminders(
+        self, now: datetime, limit: int
+    ) -> builtins.list[tuple[UUID, UUID]]:
         """``(inquiry_id, reminder_id)`` of scheduled reminders due at ``now`` (``due_at <=
-        now``), oldest due first, at most ``limit``.
+        now``) not yet handed over, oldest due first, at most ``limit``; they are marked
+        handed over in this transaction (no aggregate is loaded).
 
-        Rows locked/claimed so that two schedulers never get the same one: the claim holds
-        until this transaction ends, and other transactions skip what is claimed (on
-        PostgreSQL ``SELECT ... FOR UPDATE OF inquiries SKIP LOCKED``). Claims are taken per
-        inquiry, so all the due reminders of one inquiry go to one scheduler.
+        Two schedulers never get the same one: the rows are locked until this transaction
+        ends and other transactions skip them (on PostgreSQL ``SELECT ... FOR UPDATE SKIP
+        LOCKED``); once committed they are never handed over again. A rollback leaves them
+        to the next tick. Saves of the inquiry never undo the mark.
         """
         ...
 

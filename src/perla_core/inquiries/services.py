@@ -5,8 +5,9 @@ Writes check ``Permission.WRITE_COMMERCIAL`` and reads ``Permission.READ`` on th
 :class:`Actor`; the web form and inbound e-mail run as the system actor their entrypoint
 passes; the reminder scheduler acts as ``system`` (it takes no actor), the outbox handler as
 :data:`~perla_core.access.model.SYSTEM`. E-mail leaves through
-the outbox: :func:`reply_to_inquiry`, :func:`send_quote` and :func:`send_due_reminders` store
-the outgoing message and its event in one transaction; the handler
+the outbox: :func:`reply_to_inquiry`, :func:`send_quote` and :func:`send_handed_over_reminder`
+(the handler of what :func:`send_due_reminders` hands over) store the outgoing message and its
+event in one transaction; the handler
 (:mod:`perla_core.inquiries.delivery`) reads it with :func:`inquiry_email_to_send`, sends it
 and reports with :func:`mark_inquiry_email_sent`.
 """
@@ -43,6 +44,7 @@ from perla_core.inquiries.commands import (
     UpdateInquiryDetails,
 )
 from perla_core.inquiries.email import render_quote, render_reminder, render_reply
+from perla_core.inquiries.events import DueReminder, RemindersDue
 from perla_core.inquiries.matching import looks_like_reply, reply_tokens, subject_references
 from perla_core.inquiries.model import (
     MAX_AGENT_NAME,
@@ -70,6 +72,7 @@ from perla_core.inquiries.values import (
     MessageKind,
     Party,
     Quote,
+    ReminderStatus,
     Stay,
     a_date,
     a_moment,
@@ -87,6 +90,7 @@ from perla_core.kernel.ports import Clock, IdGenerator, SecretGenerator
 from perla_core.kernel.values import Email, country_code
 from perla_core.mail.inbound import InboundEmail
 from perla_core.mail.message import OutgoingEmail
+from perla_core.outbox import messages_for
 
 TOKEN_SECRET_BYTES = 16
 _FRESH_ATTEMPTS = 5
@@ -490,49 +494,75 @@ def send_due_reminders(
     uow: InquiryUnitOfWork,
     clock: Clock,
     ids: IdGenerator,
-    mailbox: InquiryMailbox,
     *,
     limit: int = DEFAULT_REMINDER_BATCH,
 ) -> int:
-    """The scheduler's tick: e-mail every reminder due now, at most ``limit`` claimed per
-    call; returns how many were sent (call again while it returns ``limit``).
+    """The scheduler's tick: hand over the reminders due now, at most ``limit`` per call;
+    returns how many were handed over (call again while it returns ``limit``).
 
-    One claim query takes the batch and **one transaction** covers it: for each claimed
-    inquiry the reminder becomes *sent* and its e-mail is queued (message and outbox event)
-    in the same transaction as the claim. So the claim's row locks hold until the commit —
-    a second scheduler running at once skips those inquiries, and any later one finds the
-    reminders no longer scheduled: each reminder is sent once. A transaction per batch
-    rather than per inquiry costs one commit per tick instead of hundreds, and it is safe
-    because a reminder's step never refuses (a reminder no longer due is left or cancelled,
-    with its reason); if the commit fails, every reminder of the batch is still scheduled and
-    the next tick takes it again, and nothing was e-mailed (mail leaves only from the outbox,
-    after the commit). When several reminders of one inquiry are due at once (the scheduler
-    was down), only the latest is sent and the earlier ones are cancelled as superseded.
+    The tick loads no inquiry. In **one transaction** it marks the batch handed over (one
+    query: the rows locked, ``SKIP LOCKED`` on PostgreSQL, so a second scheduler running at
+    once takes other reminders) and writes one :class:`RemindersDue` outbox message for the
+    batch (one row, whatever the batch's size). Each reminder is handed over once; if the
+    commit fails, none of the batch was handed over and the next tick takes it again. The
+    outbox handler (:func:`send_handed_over_reminder` for each reminder of the batch, run by
+    :mod:`perla_core.inquiries.delivery`) then
+    sends each reminder that is still scheduled — marks it sent and queues its e-mail, which
+    the mail handler sends — so the e-mail still leaves once, through the outbox.
     """
     now = clock.now()
-    sent = 0
     with uow:
-        claimed = uow.inquiries.claim_due_reminders(now, limit)
-        if not claimed:
+        handed = uow.inquiries.hand_over_due_reminders(now, limit)
+        if not handed:
             return 0
-        due: dict[UUID, list[UUID]] = {}
-        for inquiry_id, reminder_id in claimed:
-            due.setdefault(inquiry_id, []).append(reminder_id)
-        for inquiry_id, reminder_ids in due.items():
-            inquiry = uow.inquiries.get(inquiry_id)
-            reminders = [r for r in inquiry.reminders if r.id in reminder_ids]
-            if not reminders:
-                continue
-            latest = max(reminders, key=lambda r: (r.due_at, r.created_at))
-            content = render_reminder(inquiry, latest, mailbox)
-            if inquiry.send_due_reminder(
-                latest.id, content, message_ref=ids.new_id(), mailbox=mailbox, now=now
-            ):
-                sent += 1
-            if inquiry.events:
-                uow.inquiries.save(inquiry)
+        due = tuple(DueReminder(inquiry_id, reminder_id) for inquiry_id, reminder_id in handed)
+        uow.outbox.add(messages_for([RemindersDue(ids.new_id(), now, due)], clock, ids))
         uow.commit()
-    return sent
+    return len(handed)
+
+
+def send_handed_over_reminder(
+    inquiry_id: UUID,
+    reminder_id: UUID,
+    uow: InquiryUnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+    mailbox: InquiryMailbox,
+) -> bool:
+    """The outbox handler of a reminder the tick handed over: if it is still scheduled (not
+    unscheduled, nor cancelled by a guest's reply meanwhile), the reminder becomes *sent*
+    and its e-mail is queued (message and :class:`InquiryEmailQueued` event, one
+    transaction); otherwise nothing. Returns whether it sent one. As the tick did, when
+    several reminders of the inquiry are due, only the latest is sent and the earlier ones
+    are cancelled as superseded (the handler of a superseded one then does nothing). A
+    concurrent save (another reminder's handler) is retried; redelivery sends nothing twice.
+    """
+    for attempt in range(1, _MARK_SENT_ATTEMPTS + 1):
+        now = clock.now()
+        try:
+            with uow:
+                inquiry = uow.inquiries.get(inquiry_id)
+                reminder = next((r for r in inquiry.reminders if r.id == reminder_id), None)
+                if reminder is None or reminder.status is not ReminderStatus.SCHEDULED:
+                    return False
+                due = [
+                    r
+                    for r in inquiry.reminders
+                    if r.status is ReminderStatus.SCHEDULED and r.due_at <= now
+                ]
+                latest = max(due, key=lambda r: (r.due_at, r.created_at), default=reminder)
+                content = render_reminder(inquiry, latest, mailbox)
+                sent = inquiry.send_due_reminder(
+                    latest.id, content, message_ref=ids.new_id(), mailbox=mailbox, now=now
+                )
+                if inquiry.events:
+                    uow.inquiries.save(inquiry)
+                    uow.commit()
+                return sent
+        except StaleVersion:
+            if attempt == _MARK_SENT_ATTEMPTS:
+                raise
+    return False  # pragma: no cover - the loop returns or raises
 
 
 # --- quotes and the pipeline --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from perla_core.inquiries.commands import (
     ScheduleReminder,
     SendQuote,
 )
-from perla_core.inquiries.delivery import EMAIL_TOPIC, with_inquiry_handlers
+from perla_core.inquiries.delivery import EMAIL_TOPIC, REMINDER_TOPIC, with_inquiry_handlers
 from perla_core.inquiries.model import Inquiry
 from perla_core.inquiries.services import EmailReceipt
 from perla_core.inquiries.values import Direction, InquiryMailbox
@@ -61,7 +61,12 @@ class World:
 
     def handlers(self) -> HandlerRegistry:
         return with_inquiry_handlers(
-            HandlerRegistry(), uow=self.uow, mailer=lambda: self.mailer, clock=lambda: self.clock
+            HandlerRegistry(),
+            uow=self.uow,
+            mailer=lambda: self.mailer,
+            clock=lambda: self.clock,
+            ids=lambda: self.ids,
+            mailbox=lambda: MAILBOX,
         )
 
     # --- use cases ----------------------------------------------------------------------------
@@ -118,8 +123,27 @@ class World:
             MAILBOX,
         )
 
+    def hand_over(self, limit: int = 500) -> int:
+        """The scheduler's tick alone: returns how many reminders it handed over."""
+        return services.send_due_reminders(self.uow(), self.clock, self.ids, limit=limit)
+
     def tick(self, limit: int = 500) -> int:
-        return services.send_due_reminders(self.uow(), self.clock, self.ids, MAILBOX, limit=limit)
+        """The tick, then the outbox handler of every reminder handed over (the e-mails are
+        queued, not sent); returns how many were handed over."""
+        handed = self.hand_over(limit)
+        self.deliver_reminders()
+        return handed
+
+    def deliver_reminders(self) -> int:
+        """Run the reminder handler for every pending ``reminders_due`` batch; returns how
+        many reminders those batches held."""
+        held = sum(
+            len(m.event.reminders)
+            for m in self.store.outbox.values()
+            if m.topic == REMINDER_TOPIC and m.status is OutboxStatus.PENDING
+        )
+        self._deliver(REMINDER_TOPIC)
+        return held
 
     def receive(self, email: InboundEmail) -> EmailReceipt:
         return services.receive_email(
@@ -158,10 +182,13 @@ class World:
 
     def deliver_emails(self) -> int:
         """Run the outbox handler for every pending e-mail event; returns how many ran."""
+        return self._deliver(EMAIL_TOPIC)
+
+    def _deliver(self, topic: str) -> int:
         ran = 0
         registry = self.handlers()
         for message in list(self.store.outbox.values()):
-            if message.topic == EMAIL_TOPIC and message.status is OutboxStatus.PENDING:
+            if message.topic == topic and message.status is OutboxStatus.PENDING:
                 ran += len(deliver_outbox_message(message.id, self.uow(), registry, self.clock))
         return ran
 

@@ -19,7 +19,7 @@ from perla_core.inquiries.commands import (
     UnscheduleReminder,
     UpdateInquiryDetails,
 )
-from perla_core.inquiries.delivery import EMAIL_TOPIC
+from perla_core.inquiries.delivery import EMAIL_TOPIC, REMINDER_TOPIC
 from perla_core.inquiries.model import GUEST_REPLIED, SUPERSEDED, ReminderLimitReached
 from perla_core.inquiries.values import (
     DeliveryStatus,
@@ -319,7 +319,7 @@ def test_reminders_overdue_together_send_one_email(world: World) -> None:
     late = world.schedule(inquiry_id, 2 * DAY)
     world.clock.advance(5 * DAY)  # the scheduler was down
 
-    assert world.tick() == 1
+    assert world.tick() == 2  # both handed over; the handler sends the latest only
 
     inquiry = world.get(inquiry_id)
     assert inquiry.reminder(late).status is ReminderStatus.SENT
@@ -339,20 +339,20 @@ def test_the_tick_takes_a_batch_at_a_time(world: World) -> None:
     assert [world.tick(limit=2) for _ in range(4)] == [2, 2, 1, 0]
 
 
-def test_two_schedulers_at_once_send_each_due_reminder_once(world: World) -> None:
+def test_two_schedulers_at_once_hand_each_due_reminder_over_once(world: World) -> None:
     inquiries = [waiting(world) for _ in range(30)]
     for inquiry_id in inquiries:
         world.schedule(inquiry_id, DAY)
     world.clock.advance(DAY)
     start = threading.Barrier(2)
-    sent: list[int] = []
+    handed: list[int] = []
     errors: list[BaseException] = []
 
     def scheduler() -> None:
         try:
             start.wait()
-            while (n := world.tick(limit=3)) > 0:
-                sent.append(n)
+            while (n := world.hand_over(limit=3)) > 0:
+                handed.append(n)
         except BaseException as error:  # noqa: BLE001 - reported by the test below
             errors.append(error)
 
@@ -363,30 +363,84 @@ def test_two_schedulers_at_once_send_each_due_reminder_once(world: World) -> Non
         thread.join(timeout=30)
 
     assert errors == []
-    assert sum(sent) == 30
+    assert sum(handed) == 30
+    assert world.store.reminder_claims == set()
+    assert world.deliver_reminders() == 30
+    assert world.deliver_reminders() == 0
     for inquiry_id in inquiries:
         assert statuses(world, inquiry_id) == [ReminderStatus.SENT]
         assert len(reminder_emails(world, inquiry_id)) == 1
     queued = [m for m in world.store.outbox.values() if m.topic == EMAIL_TOPIC]
     reminders = [m for m in queued if m.event.kind == "reminder"]
     assert len(reminders) == 30
-    assert world.store.inquiry_claims == set()
+    assert world.hand_over() == 0
 
 
-def test_a_claimed_inquiry_is_skipped_by_another_transaction_until_it_ends(world: World) -> None:
+def test_a_reminder_being_handed_over_is_skipped_by_another_transaction(world: World) -> None:
     first, second = waiting(world), waiting(world)
     for inquiry_id in (first, second):
         world.schedule(inquiry_id, DAY)
     world.clock.advance(DAY)
 
     with world.uow() as one, world.uow() as other:
-        taken = one.inquiries.claim_due_reminders(world.now, 1)
-        rest = other.inquiries.claim_due_reminders(world.now, 10)
+        taken = one.inquiries.hand_over_due_reminders(world.now, 1)
+        rest = other.inquiries.hand_over_due_reminders(world.now, 10)
         assert [i for i, _ in taken] == [first]
         assert [i for i, _ in rest] == [second]
-        assert other.inquiries.claim_due_reminders(world.now, 10) == rest
-    with world.uow() as again:
-        assert len(again.inquiries.claim_due_reminders(world.now, 10)) == 2
+        assert other.inquiries.hand_over_due_reminders(world.now, 10) == []
+    with world.uow() as again:  # both rolled back: nothing was handed over
+        assert len(again.inquiries.hand_over_due_reminders(world.now, 10)) == 2
+        again.commit()
+    with world.uow() as later:
+        assert later.inquiries.hand_over_due_reminders(world.now, 10) == []
+
+
+def test_a_reminder_unscheduled_after_the_hand_over_is_not_sent(world: World) -> None:
+    inquiry_id = waiting(world)
+    reminder_id = world.schedule(inquiry_id, DAY)
+    world.clock.advance(DAY)
+    assert world.hand_over() == 1
+
+    services.unschedule_reminder(
+        UnscheduleReminder(inquiry_id, reminder_id), world.uow(), world.clock, AGENT
+    )
+
+    assert world.deliver_reminders() == 1  # the handler ran and did nothing
+    assert statuses(world, inquiry_id) == [ReminderStatus.UNSCHEDULED]
+    assert reminder_emails(world, inquiry_id) == []
+
+
+def test_a_guest_reply_after_the_hand_over_cancels_the_reminder(world: World) -> None:
+    inquiry_id = waiting(world)
+    world.schedule(inquiry_id, DAY)
+    world.clock.advance(DAY)
+    assert world.hand_over() == 1
+
+    world.receive(world.reply_email(world.get(inquiry_id)))
+    world.deliver_reminders()
+
+    assert statuses(world, inquiry_id) == [ReminderStatus.CANCELLED]
+    assert reminder_emails(world, inquiry_id) == []
+
+
+def test_the_reminder_handler_run_again_sends_nothing_twice(world: World) -> None:
+    inquiry_id = waiting(world)
+    reminder_id = world.schedule(inquiry_id, DAY)
+    world.clock.advance(DAY)
+    assert world.hand_over() == 1
+    [handed] = [m.event for m in world.store.outbox.values() if m.topic == REMINDER_TOPIC]
+    assert [(d.inquiry_id, d.reminder_id) for d in handed.reminders] == [(inquiry_id, reminder_id)]
+
+    def run() -> bool:
+        return services.send_handed_over_reminder(
+            inquiry_id, reminder_id, world.uow(), world.clock, world.ids, MAILBOX
+        )
+
+    assert (run(), run()) == (True, False)
+    world.deliver_reminders()
+
+    assert statuses(world, inquiry_id) == [ReminderStatus.SENT]
+    assert len(reminder_emails(world, inquiry_id)) == 1
 
 
 def test_scheduling_refuses_bad_input_by_field(world: World) -> None:

@@ -74,12 +74,17 @@ def upgrade() -> None:
         sa.Column("reminder_id", sa.Uuid(), nullable=False),
         _when("due_at", nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
+        _when("handed_over_at"),
         sa.PrimaryKeyConstraint("inquiry_id", "reminder_id", name="pk_inquiry_reminders"),
         sa.ForeignKeyConstraint(
             ["inquiry_id"], ["inquiries.id"], name="fk_inquiry_reminders_inquiry_id_inquiries"
         ),
     )
-    op.create_index("ix_inquiry_reminders_status_due_at", "inquiry_reminders", ["status", "due_at"])
+    op.create_index(
+        "ix_inquiry_reminders_status_handed_over_at_due_at",
+        "inquiry_reminders",
+        ["status", "handed_over_at", "due_at"],
+    )
 
     op.create_table(
         "unmatched_emails",
@@ -100,7 +105,9 @@ def downgrade() -> None:
     op.drop_index("ix_unmatched_emails_kept_at", table_name="unmatched_emails")
     op.drop_index("ix_unmatched_emails_status_kept_at", table_name="unmatched_emails")
     op.drop_table("unmatched_emails")
-    op.drop_index("ix_inquiry_reminders_status_due_at", table_name="inquiry_reminders")
+    op.drop_index(
+        "ix_inquiry_reminders_status_handed_over_at_due_at", table_name="inquiry_reminders"
+    )
     op.drop_table("inquiry_reminders")
     op.drop_index("ix_inquiry_message_ids_inquiry_id", table_name="inquiry_message_ids")
     op.drop_table("inquiry_message_ids")
