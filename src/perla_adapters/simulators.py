@@ -58,7 +58,7 @@ Receive: TypeAlias = Callable[[], Awaitable[Message]]
 ASGIApp: TypeAlias = Callable[[Any, Receive, Send], Awaitable[None]]
 
 DEFAULT_API_KEY: Final = "simulator-key"
-DEFAULT_PORTS: Final = {"dome": 8101, "perlahub": 8102}
+DEFAULT_PORTS: Final = {"dome": 8101, "perlahub": 8102, "zenvia": 8103}
 PROBLEM_JSON: Final = "application/problem+json"
 API_PREFIX: Final = "/api/"
 MAX_REQUESTS_KEPT: Final = 10_000
@@ -433,7 +433,7 @@ class SimulatorKit:
 
 
 def create_simulator(name: str, *, api_key: str = DEFAULT_API_KEY) -> Litestar:
-    """The simulator of ``dome`` or ``perlahub``."""
+    """The simulator of ``dome``, ``perlahub`` or ``zenvia``."""
     if name == "dome":
         from perla_adapters.dome.simulator import create_dome_simulator  # noqa: PLC0415
 
@@ -442,7 +442,11 @@ def create_simulator(name: str, *, api_key: str = DEFAULT_API_KEY) -> Litestar:
         from perla_adapters.perlahub.simulator import create_perlahub_simulator  # noqa: PLC0415
 
         return create_perlahub_simulator(api_key=api_key)
-    raise ValueError(f"no simulator called {name!r}: choose dome or perlahub")
+    if name == "zenvia":
+        from perla_adapters.zenvia.simulator import create_zenvia_simulator  # noqa: PLC0415
+
+        return create_zenvia_simulator(api_key=api_key)
+    raise ValueError(f"no simulator called {name!r}: choose dome, perlahub or zenvia")
 
 
 def serve_simulator(
@@ -453,7 +457,8 @@ def serve_simulator(
     api_key: str = DEFAULT_API_KEY,
     log_level: str = "info",
 ) -> None:
-    """Serve the ``dome`` (port 8101) or ``perlahub`` (8102) simulator until interrupted."""
+    """Serve the ``dome`` (port 8101), ``perlahub`` (8102) or ``zenvia`` (8103) simulator
+    until interrupted."""
     import uvicorn  # noqa: PLC0415 - the server extra, loaded only to serve
 
     app = create_simulator(name, api_key=api_key)

@@ -16,6 +16,7 @@ from perla_core.access.model import parse_role
 from perla_core.access.services import create_api_key
 from perla_core.kernel.errors import PerlaError
 from perla_entrypoints.container import Container, build_container, settings_of
+from perla_entrypoints.flow_cli import flow_app
 from perla_entrypoints.hotels_cli import hotels_app
 from perla_entrypoints.inquiries_cli import inquiries_app
 from perla_entrypoints.logging import configure_logging
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(hotels_app, name="hotels")
 app.add_typer(inquiries_app, name="inquiries")
+app.add_typer(flow_app, name="flow")
 
 console = Console()
 err = Console(stderr=True)
@@ -198,25 +200,25 @@ def demo(
 
 @app.command()
 def simulate(
-    system: Annotated[str, typer.Argument(help="dome or perlahub")],
+    system: Annotated[str, typer.Argument(help="dome, perlahub or zenvia")],
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[
-        int | None, typer.Option(help="Port (default: 8101 dome, 8102 perlahub).")
+        int | None, typer.Option(help="Port (default: 8101 dome, 8102 perlahub, 8103 zenvia).")
     ] = None,
     api_key: Annotated[
         str, typer.Option(help="The key clients must present.", envvar="PERLA_SIMULATOR_API_KEY")
     ] = "simulator-key",
 ) -> None:
-    """Run a local simulator of Dome or PerlaHub speaking the documented contract."""
-    if system not in ("dome", "perlahub"):
-        err.print(f"[red]unknown system[/] {system!r}: choose dome or perlahub")
+    """Run a local simulator of Dome, PerlaHub or Zenvia speaking the documented contract."""
+    if system not in ("dome", "perlahub", "zenvia"):
+        err.print(f"[red]unknown system[/] {system!r}: choose dome, perlahub or zenvia")
         raise typer.Exit(2)
     try:
         from perla_adapters.simulators import serve_simulator  # noqa: PLC0415
     except ImportError:
         err.print("[red]the simulators need the server extra:[/] pip install 'perla[server]'")
         raise typer.Exit(2) from None
-    shown = port or (8101 if system == "dome" else 8102)
+    shown = port or {"dome": 8101, "perlahub": 8102, "zenvia": 8103}[system]
     console.print(f"{system} simulator on http://{host}:{shown} (Ctrl-C to stop)")
     serve_simulator(system, host, port, api_key=api_key, log_level="warning")
 

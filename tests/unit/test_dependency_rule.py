@@ -20,6 +20,8 @@ FORBIDDEN = (
     "alembic",
     "structlog",
     "dependency_injector",
+    "yaml",
+    "smtplib",
 )
 
 PROBE = textwrap.dedent(

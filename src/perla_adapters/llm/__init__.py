@@ -1,0 +1,1 @@
+"""Language-model adapters: Anthropic's Messages API and a local double of it."""
