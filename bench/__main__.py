@@ -15,6 +15,7 @@ BENCHES = [
     "hotel_matching",
     "hotel_directory",
     "inquiries",
+    "webhooks",
 ]
 
 

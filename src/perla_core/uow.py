@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from perla_core.access.ports import ApiKeyRepository
+from perla_core.conversations.ports import ConversationRepository, ReceivedEventRepository
 from perla_core.credentials.ports import CredentialRepository
 from perla_core.customers.ports import (
     CustomerAccountRepository,
@@ -77,6 +78,12 @@ class UnitOfWork(Protocol):
 
     @property
     def unmatched_emails(self) -> UnmatchedEmailRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def received_events(self) -> ReceivedEventRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

@@ -8,6 +8,8 @@ users swap any adapter with ``container.<provider>.override(...)``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
@@ -35,6 +37,10 @@ from perla_core.uow import UnitOfWork
 from perla_entrypoints.settings import Settings
 
 if TYPE_CHECKING:
+    from perla_adapters.flows.yaml_source import FlowFile
+    from perla_core.conversations import BotDeps
+    from perla_core.language import IntentInterpreter
+    from perla_core.messaging import Messenger
     from perla_entrypoints.http.ratelimit import RateLimiter
 
 MEMORY_URL = "memory://"
@@ -178,6 +184,69 @@ def make_rate_limiter(redis_url: str | None) -> RateLimiter:
     return MemoryRateLimiter()
 
 
+def make_messenger(settings: Settings, clock: Clock) -> Messenger:
+    """Zenvia when ``zenvia_url`` is set, otherwise an in-memory messenger (nothing leaves)."""
+    if not settings.zenvia_url:
+        from perla_adapters.memory.messaging import InMemoryMessenger  # noqa: PLC0415
+
+        return InMemoryMessenger(clock)
+    from perla_adapters.zenvia import ZenviaMessenger  # noqa: PLC0415
+
+    return ZenviaMessenger(
+        settings.zenvia_api_token or "",
+        clock,
+        base_url=settings.zenvia_url,
+        timeout=settings.gateway_timeout_seconds,
+        retries=settings.gateway_retries,
+    )
+
+
+def make_interpreter(settings: Settings) -> IntentInterpreter:
+    """Claude with the offline rules as fallback when an Anthropic key is set; else the rules."""
+    from perla_core.language import FallbackInterpreter, RulesInterpreter  # noqa: PLC0415
+
+    if not settings.anthropic_api_key:
+        return RulesInterpreter()
+    from perla_adapters.llm.anthropic import (  # noqa: PLC0415 - the anthropic extra
+        AnthropicInterpreter,
+        AnthropicLanguageModel,
+    )
+
+    model = AnthropicLanguageModel(
+        settings.anthropic_api_key,
+        model=settings.anthropic_model,
+        base_url=settings.anthropic_base_url,
+        timeout=settings.anthropic_timeout_seconds,
+    )
+    return FallbackInterpreter(AnthropicInterpreter(model), RulesInterpreter())
+
+
+def shipped_flow_path() -> Path:
+    """The MICROCOM sales flow packaged with perla."""
+    return Path(str(resources.files("perla_entrypoints") / "data" / "flows" / "microcom.yaml"))
+
+
+def make_flow_file(settings: Settings) -> FlowFile:
+    """The bot's flow file (re-read when it changes), checked against the hooks perla has."""
+    from perla_adapters.flows.yaml_source import FlowFile  # noqa: PLC0415
+    from perla_entrypoints.bot_hooks import interim_hooks  # noqa: PLC0415
+
+    path = Path(settings.flow_file) if settings.flow_file else shipped_flow_path()
+    return FlowFile(path, hooks=tuple(interim_hooks()))
+
+
+def make_bot(interpreter: IntentInterpreter, flow_file: FlowFile, settings: Settings) -> BotDeps:
+    from perla_core.conversations import BotDeps  # noqa: PLC0415
+    from perla_entrypoints.bot_hooks import interim_hooks  # noqa: PLC0415
+
+    return BotDeps(
+        interpreter=interpreter,
+        flow=flow_file.current,
+        hooks=interim_hooks(),
+        sender=settings.whatsapp_sender,
+    )
+
+
 class Container(containers.DeclarativeContainer):
     """perla's providers. ``config`` holds the :class:`Settings` fields by name."""
 
@@ -235,6 +304,14 @@ class Container(containers.DeclarativeContainer):
 
     # per-client limits on public routes: shared through Redis when there is one
     rate_limiter = providers.Singleton(make_rate_limiter, config.redis_url)
+
+    # WhatsApp: Zenvia when configured, an in-memory messenger otherwise; the bot's parts
+    messenger = providers.Singleton(make_messenger, settings=settings, clock=clock)
+    intent_interpreter = providers.Singleton(make_interpreter, settings=settings)
+    flow_file = providers.Singleton(make_flow_file, settings=settings)
+    bot = providers.Singleton(
+        make_bot, interpreter=intent_interpreter, flow_file=flow_file, settings=settings
+    )
 
     # outbox handlers by topic (see perla_entrypoints.handlers)
     handlers = providers.Singleton(HandlerRegistry)

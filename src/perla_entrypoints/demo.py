@@ -54,6 +54,7 @@ from perla_core.suppliers.commands import (
 )
 from perla_entrypoints.container import Container, build_container, settings_of
 from perla_entrypoints.demo_reservations import inquiry_flow, manager_rules
+from perla_entrypoints.demo_whatsapp import whatsapp_conversation
 from perla_entrypoints.workers import register_actors, start_worker
 
 AGENCIES = [
@@ -284,6 +285,7 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     _supplier_request(container, out, ana, step)
     inquiry_flow(container, out, ana, step, _settle)
     manager_rules(container, out, nandu, step)
+    whatsapp_conversation(container, out, step, _settle)
     _settle(container)
     with uow() as u:
         outbox = u.outbox.count_by_status()

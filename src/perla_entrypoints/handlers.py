@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from perla_core import conversations
 from perla_core.credentials import events as cred
 from perla_core.inquiries import delivery as inquiry_delivery
 from perla_core.onboarding import events as onb
@@ -81,7 +82,33 @@ def build_handlers(container: Container) -> HandlerRegistry:
             clock(),
         )
 
+    def whatsapp_send(event: Any, _: OutboxMessage) -> None:
+        conversations.send_queued_message(
+            event.aggregate_id, event.message_ref, uow(), container.messenger(), clock()
+        )
+
+    def notify_operators(event: Any, _: OutboxMessage) -> None:
+        settings = settings_of(container)
+        conversations.notify_operators(
+            event.aggregate_id,
+            event.handoff_ref,
+            uow(),
+            container.mailer(),
+            container.messenger(),
+            clock(),
+            operators_email=settings.operators_email,
+            operators_whatsapp=settings.operators_whatsapp,
+            sender=settings.whatsapp_sender,
+            mail_from=settings.mail_from,
+        )
+
     registry = HandlerRegistry()
+    registry = registry.with_handler(
+        conversations.SEND_TOPIC, conversations.SEND_HANDLER, whatsapp_send
+    )
+    registry = registry.with_handler(
+        conversations.NOTIFY_TOPIC, conversations.NOTIFY_HANDLER, notify_operators
+    )
     registry = registry.with_handler(
         sup.SupplierRequestSendRequested.event_name, "mail.supplier_request", supplier_email
     )

@@ -19,6 +19,8 @@ from perla_entrypoints.workers import (
     HOTEL_SYNC_TASK,
     POLICY_TASK,
     REMINDER_TASK,
+    SWEEP_AFTER,
+    SWEEP_TASK,
     register_actors,
 )
 
@@ -36,13 +38,21 @@ def tick(container: Container) -> None:
 
 
 class Cadence:
-    """Work enqueued every ``minutes`` (not every tick): the first tick enqueues it, then
-    each tick ``minutes`` after the last. Per scheduler process: two schedulers may both
-    enqueue it, which the work allows (a directory sync is idempotent)."""
+    """Work enqueued every ``minutes`` (or ``seconds``; not every tick): the first tick
+    enqueues it, then each tick that long after the last. Per scheduler process: two
+    schedulers may both enqueue it, which the work allows (a directory sync and the
+    conversations' sweep are idempotent)."""
 
-    def __init__(self, task: str, minutes: float, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        task: str,
+        minutes: float,
+        clock: Callable[[], float],
+        *,
+        seconds: float | None = None,
+    ) -> None:
         self.task = task
-        self.seconds = minutes * 60.0
+        self.seconds = minutes * 60.0 if seconds is None else seconds
         self._clock = clock
         self._last: float | None = None
 
@@ -61,7 +71,10 @@ def run_scheduler(container: Container, stop: threading.Event) -> None:
     register_actors(container)
     settings = settings_of(container)
     interval = settings.scheduler_tick_seconds
-    cadences = [Cadence(HOTEL_SYNC_TASK, settings.hotel_sync_minutes, time.monotonic)]
+    cadences = [
+        Cadence(HOTEL_SYNC_TASK, settings.hotel_sync_minutes, time.monotonic),
+        Cadence(SWEEP_TASK, 0, time.monotonic, seconds=SWEEP_AFTER.total_seconds()),
+    ]
     log.info("scheduler.started", tick_seconds=interval)
     while not stop.is_set():
         try:

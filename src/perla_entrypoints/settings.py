@@ -19,6 +19,8 @@ from platformdirs import user_data_dir
 from perla_core.kernel.errors import InvalidValue
 
 ENV_PREFIX = "PERLA_"
+SECRET_SUFFIXES = ("api_key", "password", "token", "secret")
+"""Fields whose names end so are never shown (``Settings.redacted``)."""
 
 
 def _default_data_dir() -> Path:
@@ -100,6 +102,37 @@ class Settings:
     trusted_proxies: str = ""
     """Comma-separated networks of the reverse proxies in front of perla (``10.0.0.0/8``):
     behind them the client's IP is read from ``X-Forwarded-For``, elsewhere it is ignored."""
+    zenvia_url: str | None = None
+    """Zenvia's API (``https://api.zenvia.com/v2``). Default: an in-memory messenger that keeps
+    what the bot would send (nothing leaves the process)."""
+    zenvia_api_token: str | None = None
+    """The ``X-API-TOKEN`` perla presents to Zenvia (never logged)."""
+    whatsapp_sender: str = "5491100000000"
+    """perla's WhatsApp number: the ``from`` of every message the bot sends."""
+    zenvia_webhook_secret: str | None = None
+    """The shared secret Zenvia sends in ``zenvia_webhook_header`` with each event (set it in
+    the subscription's ``webhook.headers``). Unset: ``POST /webhooks/zenvia`` refuses every
+    event with 503 (perla never makes one up). Never logged."""
+    zenvia_webhook_header: str = "X-Perla-Webhook-Secret"
+    """The header that carries ``zenvia_webhook_secret``."""
+    webhook_max_bytes: int = 262_144
+    """Largest webhook body accepted (then 413)."""
+    operators_email: str | None = None
+    """Where the operators are told a conversation was handed to them (e-mail)."""
+    operators_whatsapp: str | None = None
+    """The operators' WhatsApp number, told the same by WhatsApp."""
+    flow_file: str | None = None
+    """The bot's flow (YAML). Default: the shipped ``microcom.yaml``; the file is re-read when
+    it changes."""
+    anthropic_api_key: str | None = None
+    """Anthropic's API key: with it the bot understands messages with Claude and falls back to
+    the offline rules when the model fails; without it, the rules alone (never logged)."""
+    anthropic_model: str = "claude-haiku-4-5"
+    """The Claude model that interprets messages."""
+    anthropic_base_url: str | None = None
+    """Another address for Anthropic's API (a proxy, or the local double)."""
+    anthropic_timeout_seconds: float = 10.0
+    """Timeout of each call to Anthropic."""
 
     @property
     def effective_database_url(self) -> str:
@@ -129,10 +162,11 @@ class Settings:
         return cls(**_coerce(values))
 
     def redacted(self) -> dict[str, str]:
-        """The settings as text, with passwords in URLs masked (safe to log or print)."""
+        """The settings as text, with secrets (fields named ``*api_key``, ``*password``,
+        ``*token``, ``*secret``) and passwords in URLs masked (safe to log or print)."""
         return {
             f.name: "***"
-            if f.name.endswith(("api_key", "password")) and getattr(self, f.name)
+            if f.name.endswith(SECRET_SUFFIXES) and getattr(self, f.name)
             else _redact(str(getattr(self, f.name)))
             for f in attrs.fields(type(self))
         }

@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from uuid import UUID
 
 import dramatiq
 import structlog
 
 from perla_adapters.dramatiq import QUEUE
+from perla_core import conversations
 from perla_core.access.model import SYSTEM
 from perla_core.hotels.services import sync_hotels_from_dome
 from perla_core.inquiries.services import send_due_reminders
@@ -24,6 +26,10 @@ POLICY_TASK = "apply_due_policy_changes"
 HOTEL_SYNC_TASK = "sync_hotels_from_dome"
 REMINDER_TASK = "send_due_reminders"
 REMINDER_BATCH = 500
+CONVERSATION_TASK = "process_conversation"
+SWEEP_TASK = "sweep_conversations"
+SWEEP_AFTER = timedelta(seconds=5)
+"""Events waiting longer than this are taken as a lost enqueue and enqueued again."""
 
 _registered: dict[int, dict[str, dramatiq.Actor[..., object]]] = {}
 _lock = threading.Lock()
@@ -87,7 +93,41 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             if total:
                 log.info("inquiries.reminders_handed_over", count=total)
 
+        def process_conversation(contact: str) -> None:
+            """Handle a contact's pending WhatsApp events, in order, under its lock."""
+            handled = conversations.process_contact(
+                contact, container.uow, container.clock(), container.ids(), container.bot()
+            )
+            log.debug("conversations.processed", events=handled)
+
+        def sweep_conversations() -> None:
+            """Enqueue the contacts whose events have waited too long (a lost enqueue)."""
+            waiting = conversations.pending_contacts(
+                container.uow(), container.clock(), older_than=SWEEP_AFTER
+            )
+            queue = container.task_queue()
+            for contact in waiting:
+                queue.enqueue(CONVERSATION_TASK, contact=contact)
+            if waiting:
+                log.info("conversations.swept", contacts=len(waiting))
+
         actors: dict[str, dramatiq.Actor[..., object]] = {
+            CONVERSATION_TASK: dramatiq.actor(
+                actor_name=CONVERSATION_TASK,
+                queue_name=QUEUE,
+                broker=broker,
+                max_retries=5,
+                min_backoff=1_000,
+                max_backoff=60_000,
+                time_limit=120_000,
+            )(process_conversation),
+            SWEEP_TASK: dramatiq.actor(
+                actor_name=SWEEP_TASK,
+                queue_name=QUEUE,
+                broker=broker,
+                max_retries=0,
+                time_limit=60_000,
+            )(sweep_conversations),
             REMINDER_TASK: dramatiq.actor(
                 actor_name=REMINDER_TASK,
                 queue_name=QUEUE,
@@ -172,3 +212,22 @@ def drain_outbox(container: Container, max_rounds: int = 100) -> int:
             except Exception as exc:  # noqa: BLE001 - recorded on the message, retried later
                 log.warning("outbox.delivery_failed", message_id=message_id, error=str(exc))
     return delivered
+
+
+def drain_conversations(container: Container, max_rounds: int = 20) -> int:
+    """Handle every contact's pending events and deliver the outbox, in this thread, until
+    nothing is left: what the actors and the relay would do, for the demo and tests.
+    Returns how many events were handled."""
+    handled = 0
+    for _ in range(max_rounds):
+        waiting = conversations.pending_contacts(
+            container.uow(), container.clock(), older_than=timedelta(0)
+        )
+        for contact in waiting:
+            handled += conversations.process_contact(
+                contact, container.uow, container.clock(), container.ids(), container.bot()
+            )
+        delivered = drain_outbox(container)
+        if not waiting and not delivered:
+            break
+    return handled

@@ -78,6 +78,7 @@ PATH_IDS = (
     "{manager_id}",
     "{order_id}",
     "{cart_id}",
+    "{contact}",
 )
 
 

@@ -45,7 +45,8 @@ CUSTOMER_TABLES = {
     "orders",
     "carts",
 }
-TABLES = FOURTH_TABLES | INQUIRY_TABLES | CUSTOMER_TABLES
+CONVERSATION_TABLES = {"conversations", "conversation_message_refs", "received_events"}
+TABLES = FOURTH_TABLES | INQUIRY_TABLES | CUSTOMER_TABLES | CONVERSATION_TABLES
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0006"
+    assert current_revision(engine) == head_revision() == "0007"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -229,7 +230,7 @@ def test_the_third_migration_adds_the_supplier_requests_and_its_downgrade_remove
     assert _tables(engine) == SECOND_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
 
 
 def test_the_fourth_migration_adds_the_hotel_directory_and_its_downgrade_removes_it(
@@ -289,5 +290,36 @@ def test_the_sixth_migration_adds_the_customer_tables_with_the_default_catalogue
 
     assert current_revision(engine) == "0005"
     assert not _tables(engine) & CUSTOMER_TABLES
+    migrate(engine)
+    assert _tables(engine) == TABLES
+
+
+def test_the_seventh_migration_adds_the_conversation_tables_and_its_downgrade_removes_them(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+
+    inspector = inspect(engine)
+    assert {u["name"] for u in inspector.get_unique_constraints("conversations")} == {
+        "uq_conversations_contact"
+    }
+    assert {u["name"] for u in inspector.get_unique_constraints("received_events")} == {
+        "uq_received_events_event_id"
+    }
+    event_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("received_events")}
+    assert event_indexes["ix_received_events_contact_processed_at_seq"] == [
+        "contact",
+        "processed_at",
+        "seq",
+    ]
+    assert [
+        (fk["constrained_columns"], fk["referred_table"])
+        for fk in inspector.get_foreign_keys("conversation_message_refs")
+    ] == [(["conversation_id"], "conversations")]
+
+    downgrade(engine, "0006")
+
+    assert current_revision(engine) == "0006"
+    assert not _tables(engine) & CONVERSATION_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from perla_core.access.model import ApiKey
+from perla_core.conversations.model import Conversation
+from perla_core.conversations.ports import ReceivedEvent
 from perla_core.credentials.model import Credential
 from perla_core.customers.model import (
     DEFAULT_GROUPS,
@@ -58,6 +60,8 @@ class InMemoryStore:
         "orders",
         "carts",
         "assignment_state",
+        "conversations",
+        "received_events",
     )
 
     def __init__(self) -> None:
@@ -88,6 +92,11 @@ class InMemoryStore:
         self.carts: dict[UUID, Cart] = {}
         self.assignment_state: AssignmentState | None = None
         self.order_number_sequence = 0
+        # conversations (issue 6); received_events in arrival order (a dict keeps it);
+        # conversation_locks stand for the row locks of ``get_for_update``
+        self.conversations: dict[UUID, Conversation] = {}
+        self.received_events: dict[str, ReceivedEvent] = {}
+        self.conversation_locks: dict[str, threading.Lock] = {}
 
     def snapshot(self) -> dict[str, Any]:
         """The tables as they are, to :meth:`restore` if a commit fails half-way."""

@@ -19,6 +19,10 @@ from uuid import UUID
 
 import attrs
 
+from perla_adapters.memory.conversations import (
+    InMemoryConversationRepository,
+    InMemoryReceivedEventRepository,
+)
 from perla_adapters.memory.credentials import InMemoryCredentialRepository
 from perla_adapters.memory.customers import (
     InMemoryAssignmentStateRepository,
@@ -316,6 +320,9 @@ class InMemoryUnitOfWork:
         claims = getattr(self, "inquiries", None)
         if claims is not None:
             claims.release()
+        locks = getattr(self, "conversations", None)
+        if locks is not None:
+            locks.release()
         self._tx = Transaction()
         self.clients = InMemoryClientRepository(self.store, self._tx)
         self.api_keys = InMemoryApiKeyRepository(self.store, self._tx)
@@ -336,6 +343,8 @@ class InMemoryUnitOfWork:
         self.orders = InMemoryOrderRepository(self.store, self._tx, self.clients.exists)
         self.carts = InMemoryCartRepository(self.store, self._tx, self.clients.exists)
         self.assignment_state = InMemoryAssignmentStateRepository(self.store, self._tx)
+        self.conversations = InMemoryConversationRepository(self.store, self._tx)
+        self.received_events = InMemoryReceivedEventRepository(self.store, self._tx)
 
     def __enter__(self) -> Self:
         self._begin()

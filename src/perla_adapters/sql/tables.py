@@ -594,3 +594,66 @@ carts = Table(
 )
 Index("ix_carts_client_id", carts.c.client_id)
 Index("ix_carts_status_updated_at", carts.c.status, carts.c.updated_at)
+
+# --- conversations (migration 0007) -------------------------------------------------------------
+
+# One conversation per contact, the aggregate whole in ``body`` (messages, handoffs, the flow's
+# state and fields); beside it the columns the list filters and sorts on.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("contact", String(64), nullable=False),
+    Column("owner", String(16), nullable=False),
+    Column("last_inbound_at", UtcDateTime),
+    Column("last_activity_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("body", JSON, nullable=False),
+    UniqueConstraint("contact", name="uq_conversations_contact"),
+)
+Index(
+    "ix_conversations_owner_last_activity_at",
+    conversations.c.owner,
+    conversations.c.last_activity_at,
+    conversations.c.id,
+)
+Index("ix_conversations_last_activity_at", conversations.c.last_activity_at, conversations.c.id)
+
+# Every message's perla id (``external_id``) and provider id, one row each, kept in step on
+# every save: a status event finds its message by either (a ref belongs to one message).
+conversation_message_refs = Table(
+    "conversation_message_refs",
+    metadata,
+    Column("ref", String(200), primary_key=True),
+    Column("conversation_id", Uuid, ForeignKey("conversations.id"), nullable=False),
+    Column("message_id", Uuid, nullable=False),
+)
+Index("ix_conversation_message_refs_conversation_id", conversation_message_refs.c.conversation_id)
+
+# Webhook events as they arrived, unique by the provider's event id; ``seq`` is the arrival
+# order (a PostgreSQL serial, SQLite AUTOINCREMENT).
+received_events = Table(
+    "received_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False),
+    Column("contact", String(64)),
+    Column("kind", String(16), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("processed_at", UtcDateTime),
+    UniqueConstraint("event_id", name="uq_received_events_event_id"),
+    sqlite_autoincrement=True,
+)
+Index(
+    "ix_received_events_contact_processed_at_seq",
+    received_events.c.contact,
+    received_events.c.processed_at,
+    received_events.c.seq,
+)
+Index(
+    "ix_received_events_processed_at_received_at",
+    received_events.c.processed_at,
+    received_events.c.received_at,
+)

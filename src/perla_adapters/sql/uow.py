@@ -38,6 +38,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from perla_adapters.memory.store import TouchedAggregates
+from perla_adapters.sql.conversations import (
+    SqlAlchemyConversationRepository,
+    SqlAlchemyReceivedEventRepository,
+)
 from perla_adapters.sql.credentials import SqlAlchemyCredentialRepository
 from perla_adapters.sql.customers import (
     SqlAlchemyAssignmentStateRepository,
@@ -377,6 +381,8 @@ class SqlAlchemyUnitOfWork:
     assignment_state: SqlAlchemyAssignmentStateRepository
     orders: SqlAlchemyOrderRepository
     carts: SqlAlchemyCartRepository
+    conversations: SqlAlchemyConversationRepository
+    received_events: SqlAlchemyReceivedEventRepository
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
 
@@ -430,6 +436,8 @@ class SqlAlchemyUnitOfWork:
         self.assignment_state = SqlAlchemyAssignmentStateRepository(conn)
         self.orders = SqlAlchemyOrderRepository(conn, self._touched)
         self.carts = SqlAlchemyCartRepository(conn, self._touched)
+        self.conversations = SqlAlchemyConversationRepository(conn, self._touched)
+        self.received_events = SqlAlchemyReceivedEventRepository(conn)
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
 

@@ -9,6 +9,7 @@ from perla_entrypoints.container import Container, settings_of, uow_factory
 from perla_entrypoints.http.api_keys import ApiKeyController
 from perla_entrypoints.http.auth import ActorCache, api_key_guard
 from perla_entrypoints.http.clients import ClientController
+from perla_entrypoints.http.conversations import ConversationController
 from perla_entrypoints.http.credentials import CredentialController
 from perla_entrypoints.http.customers import customer_routes
 from perla_entrypoints.http.dependencies import dependencies
@@ -21,12 +22,14 @@ from perla_entrypoints.http.policies import CommercialPolicyController, GlobalRu
 from perla_entrypoints.http.problems import EXCEPTION_HANDLERS
 from perla_entrypoints.http.public import public_routes
 from perla_entrypoints.http.suppliers import supplier_requests
+from perla_entrypoints.http.webhooks import webhook_routes
 
 
 def create_app(container: Container) -> Litestar:
     """The HTTP API over ``container``'s adapters; nothing is built before this is called.
 
-    Every ``/api/v1`` route needs an API key; ``/health``, ``/ready`` and ``/schema`` do not.
+    Every ``/api/v1`` route needs an API key; ``/health``, ``/ready`` and ``/schema`` do not,
+    nor the public web form (rate-limited) and Zenvia's webhook (a shared-secret header).
     One :class:`PolicyIndexCache` per app: repeated price batches reuse a policy's index until
     the policy changes.
     """
@@ -47,10 +50,11 @@ def create_app(container: Container) -> Litestar:
             hotel_routes(container),
             inquiry_routes(container),
             customer_routes(),
+            ConversationController,
         ],
     )
     return Litestar(
-        route_handlers=[health, ready, api, public_routes(container)],
+        route_handlers=[health, ready, api, public_routes(container), webhook_routes(container)],
         dependencies=dependencies(container, cache, PolicyIndexCache()),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,

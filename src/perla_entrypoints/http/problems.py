@@ -61,6 +61,7 @@ from perla_core.kernel.errors import (
     StaleVersion,
     Unauthenticated,
 )
+from perla_core.messaging import InvalidWebhookEvent
 from perla_core.policies.model import PolicyConflict
 from perla_entrypoints.http.ratelimit import RateLimited, too_many_requests
 
@@ -326,6 +327,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ExternalProtocolError: domain_error(HTTP_502_BAD_GATEWAY),
     ExternalError: domain_error(HTTP_502_BAD_GATEWAY),
     RateLimited: too_many_requests,  # 429 with Retry-After
+    InvalidWebhookEvent: domain_error(HTTP_400_BAD_REQUEST),  # a webhook body perla cannot read
     PerlaError: domain_error(HTTP_422_UNPROCESSABLE_ENTITY),
     ValidationException: http_error,  # 400: unreadable JSON, wrong types, unknown keys
     NotFoundException: http_error,  # 404: no such route, or a path id that is not a UUID

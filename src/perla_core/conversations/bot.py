@@ -1,0 +1,239 @@
+"""One bot turn: an inbound message interpreted, the flow advanced, its actions carried out.
+
+The customer's text only ever reaches the interpreter, which returns an intent and typed
+entities; the flow engine decides from those alone and the bot sends only what the flow (or a
+hook) produced, so a message that tries to instruct the bot changes nothing the interpreter
+did not return. A tapped button or list row is an option by its id, not interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Final, Protocol
+
+import attrs
+
+from perla_core.conversations.model import BOT, Conversation, ConversationMessage, Direction
+from perla_core.flows.engine import (
+    CallHook,
+    EndFlow,
+    FlowAction,
+    FlowEngine,
+    FlowEvent,
+    FlowState,
+    Handoff,
+    HookFinished,
+    Interpreted,
+    OptionChosen,
+    SendButtons,
+    SendList,
+    SendText,
+    SetField,
+)
+from perla_core.flows.model import Flow
+from perla_core.kernel.ports import IdGenerator
+from perla_core.language import (
+    ConversationContext,
+    Intent,
+    IntentInterpreter,
+    Interpretation,
+    Turn,
+)
+from perla_core.messaging import (
+    Button,
+    ButtonsMessage,
+    ListMessage,
+    ListRow,
+    ListSection,
+    OutgoingMessage,
+    TextMessage,
+)
+
+HANDOFF_ACKNOWLEDGEMENT: Final = (
+    "Te paso con una persona de nuestro equipo. En un ratito te escribe por acá."
+)
+"""Sent when the flow hands off without saying anything itself."""
+LIST_SECTION_TITLE: Final = "Opciones"
+HISTORY_TURNS: Final = 6
+MAX_HOOKS_PER_TURN: Final = 10
+
+_FLOW_INTENTS: Final = {
+    Intent.PRICE_STOCK_QUESTION: "price_stock",
+    Intent.ADD_TO_CART: "buy",
+}
+"""The language layer's intents under the names flows route on (the rest are the same)."""
+_SPACE_BEFORE_MARK = re.compile(r"[ \t]+([!?.,;:])")
+
+
+@attrs.frozen
+class HookResult:
+    """What a hook did: ``ok`` (``False`` takes the flow to its ``on_error`` step or hands
+    off) and the messages to send before the flow goes on."""
+
+    ok: bool
+    messages: tuple[OutgoingMessage, ...] = ()
+
+
+class Hook(Protocol):
+    """A flow ``action`` step's work (``catalogue.answer``, ``cart.add`` ...). It reads the
+    conversation and the turn's interpretation (``None`` for a tapped button) and returns
+    messages; it sends nothing itself. Raising counts as ``ok=False``."""
+
+    def __call__(
+        self, conversation: Conversation, interpretation: Interpretation | None
+    ) -> HookResult: ...
+
+
+@attrs.frozen
+class BotDeps:
+    """What a bot turn needs, given by the entrypoints: the interpreter, the current flow
+    (reloaded when its file changes), the hooks by name and perla's WhatsApp number."""
+
+    interpreter: IntentInterpreter
+    flow: Callable[[], Flow]
+    hooks: Mapping[str, Hook]
+    sender: str
+
+
+def flow_intent(interpretation: Interpretation) -> str:
+    """The intent a flow routes on: ``other`` when the interpreter was not sure enough."""
+    if interpretation.needs_clarification:
+        return Intent.OTHER.value
+    return _FLOW_INTENTS.get(interpretation.intent, interpretation.intent.value)
+
+
+def _entities(interpretation: Interpretation) -> dict[str, str]:
+    e = interpretation.entities
+    values: dict[str, object | None] = {
+        "brand": e.brand,
+        "product_type": None if e.product_type is None else e.product_type.value,
+        "model": e.model,
+        "quantity": e.quantity,
+        "installments": e.installments,
+        "resolution_mp": e.resolution_mp,
+        "features": ",".join(sorted(f.value for f in e.features)) or None,
+    }
+    return {name: str(value) for name, value in values.items() if value is not None}
+
+
+def _turns(conversation: Conversation, current: ConversationMessage) -> tuple[Turn, ...]:
+    earlier = [m for m in conversation.messages if m is not current and m.text]
+    return tuple(
+        Turn("customer" if m.direction is Direction.INBOUND else "bot", m.text or "")
+        for m in earlier[-HISTORY_TURNS:]
+    )
+
+
+def _flow_context(conversation: Conversation) -> dict[str, str]:
+    name = (conversation.contact_name or "").strip()
+    return {
+        **conversation.fields,
+        "nombre": name.split()[0] if name else "",
+        "empresa": conversation.fields.get("empresa", ""),
+    }
+
+
+def _tidy(text: str) -> str:
+    """A text with an empty placeholder reads ``¡Hola !``: no blank before a mark."""
+    return _SPACE_BEFORE_MARK.sub(r"\1", text).strip()
+
+
+def _run_hook(
+    hook: Hook | None, conversation: Conversation, interpretation: Interpretation | None
+) -> HookResult:
+    if hook is None:
+        return HookResult(ok=False)
+    try:
+        return hook(conversation, interpretation)
+    except Exception:  # noqa: BLE001 - a failing hook hands the contact to a person, never loops
+        return HookResult(ok=False)
+
+
+def bot_turn(
+    conversation: Conversation,
+    inbound: ConversationMessage,
+    now: datetime,
+    ids: IdGenerator,
+    bot: BotDeps,
+) -> None:
+    """Answer ``inbound`` (already recorded on ``conversation``, which the bot owns)."""
+    engine = FlowEngine(bot.flow())
+    state = conversation.flow_state
+    actions: list[FlowAction] = []
+    if state.finished:
+        state, started = engine.start(_flow_context(conversation))
+        actions.extend(started)
+    interpretation: Interpretation | None = None
+    event: FlowEvent
+    if inbound.payload:
+        event = OptionChosen(inbound.payload)
+    else:
+        text = inbound.text or ""
+        context = ConversationContext(turns=_turns(conversation, inbound), step=state.step)
+        interpretation = bot.interpreter.interpret(text, context=context)
+        event = Interpreted(flow_intent(interpretation), _entities(interpretation), text)
+    state, more = engine.advance(state, event, _flow_context(conversation))
+    actions.extend(more)
+    turn = _Turn(conversation, engine, state, interpretation, now, ids, bot)
+    turn.carry_out(actions)
+    conversation.flow_state = turn.state
+
+
+@attrs.define
+class _Turn:
+    """Carries out a turn's actions; a hook's result advances the flow again."""
+
+    conversation: Conversation
+    engine: FlowEngine
+    state: FlowState
+    interpretation: Interpretation | None
+    now: datetime
+    ids: IdGenerator
+    bot: BotDeps
+    said: bool = False
+    hooks_run: int = 0
+
+    def send(self, content: OutgoingMessage) -> None:
+        self.conversation.queue(self.ids.new_id(), content, author=BOT, at=self.now)
+        self.said = True
+
+    def carry_out(self, actions: list[FlowAction]) -> None:
+        pending = deque(actions)
+        while pending:
+            action = pending.popleft()
+            match action:
+                case SendText(text=text):
+                    self.send(TextMessage(_tidy(text)))
+                case SendButtons(text=text, buttons=choices):
+                    self.send(ButtonsMessage(_tidy(text), [Button(c.id, c.title) for c in choices]))
+                case SendList(text=text, button=label, rows=choices):
+                    rows = [ListRow(c.id, c.title, c.description) for c in choices]
+                    section = ListSection(LIST_SECTION_TITLE, rows)
+                    self.send(ListMessage(_tidy(text), label, [section]))
+                case CallHook(hook=name):
+                    pending.extend(self.call(name))
+                case SetField(field=field, value=value):
+                    self.conversation.fields[field] = value
+                case Handoff(reason=reason):
+                    if not self.said:
+                        self.send(TextMessage(HANDOFF_ACKNOWLEDGEMENT))
+                    self.conversation.hand_off(self.ids.new_id(), reason, by=BOT, at=self.now)
+                    self.state = FlowState(None)
+                case EndFlow():
+                    self.state = FlowState(None)
+
+    def call(self, name: str) -> list[FlowAction]:
+        self.hooks_run += 1
+        if self.hooks_run > MAX_HOOKS_PER_TURN:
+            msg = f"the flow called more than {MAX_HOOKS_PER_TURN} hooks in one turn"
+            raise RuntimeError(msg)
+        result = _run_hook(self.bot.hooks.get(name), self.conversation, self.interpretation)
+        for message in result.messages:
+            self.send(message)
+        self.state, more = self.engine.advance(
+            self.state, HookFinished(ok=result.ok), _flow_context(self.conversation)
+        )
+        return more

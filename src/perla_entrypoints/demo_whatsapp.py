@@ -1,0 +1,166 @@
+"""The demo's WhatsApp part (seed 004): a customer chats with MICROCOM's bot through Zenvia.
+
+Everything runs offline on loopback: the Zenvia double and perla's own HTTP app are served in
+threads on free ports; the double's webhook points at perla's ``/webhooks/zenvia`` with the
+shared-secret header, and perla's messenger is a :class:`ZenviaMessenger` pointed at the
+double. The customer's messages are events the double emits; perla's worker runs the bot, the
+outbox sends its answers back through the double. The customer asks for a person, an operator
+answers and hands the conversation back, and the bot answers again. The transcript is printed
+as a chat from the conversation's record; the double counts what reached "WhatsApp".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import attrs
+import httpx
+from dependency_injector import providers
+from rich.console import Console
+from rich.table import Table
+
+from perla_adapters.loopback import serving
+from perla_adapters.zenvia import ZenviaMessenger
+from perla_adapters.zenvia.simulator import ZenviaSimState, create_zenvia_simulator
+from perla_core.access.model import Actor, Role
+from perla_core.access.services import create_api_key
+from perla_core.conversations import get_conversation
+from perla_core.conversations.model import BOT, CONTACT, ConversationMessage
+from perla_entrypoints.container import Container, settings_of
+from perla_entrypoints.http import create_app
+
+Step = Callable[..., None]
+Settle = Callable[[Container], None]
+
+CUSTOMER = "5491155550123"
+CUSTOMER_NAME = "Martín"
+OPERATOR = "laura.gomez@microcom.com.ar"
+SIM_KEY = "demo-zenvia-token"
+WEBHOOK_SECRET = "demo-webhook-secret"  # noqa: S105 - the demo's own double, on loopback
+OPERATORS_EMAIL = "ventas@microcom.com.ar"
+
+
+@contextmanager
+def _perla_on_zenvia(container: Container, sim_url: str) -> Iterator[str]:
+    """perla's app served on loopback, its messenger pointed at the double; undone after."""
+    settings = attrs.evolve(
+        settings_of(container),
+        zenvia_url=f"{sim_url}/v2",
+        zenvia_api_token=SIM_KEY,
+        zenvia_webhook_secret=WEBHOOK_SECRET,
+        operators_email=OPERATORS_EMAIL,
+    )
+    messenger = ZenviaMessenger(
+        SIM_KEY, container.clock(), base_url=f"{sim_url}/v2", timeout=5.0, retries=1
+    )
+    container.settings.override(providers.Object(settings))
+    container.messenger.override(providers.Object(messenger))
+    try:
+        with serving(create_app(container)) as perla_url:
+            yield perla_url
+    finally:
+        container.messenger.reset_last_overriding()
+        container.settings.reset_last_overriding()
+        messenger.close()
+
+
+def whatsapp_conversation(
+    container: Container, out: Console, step: Step, settle: Settle
+) -> dict[str, object]:
+    """Run the WhatsApp scenario and print its transcript; returns its figures."""
+    sim = ZenviaSimState()
+    sender = settings_of(container).whatsapp_sender
+    with (
+        serving(create_zenvia_simulator(api_key=SIM_KEY, state=sim)) as sim_url,
+        _perla_on_zenvia(container, sim_url) as perla_url,
+        httpx.Client(timeout=10.0) as http,
+    ):
+        header = settings_of(container).zenvia_webhook_header
+        http.post(
+            f"{sim_url}/_sim/webhook",
+            json={"url": f"{perla_url}/webhooks/zenvia", "headers": {header: WEBHOOK_SECRET}},
+        ).raise_for_status()
+        key = create_api_key(
+            "demo operator",
+            Role.AGENT,
+            container.uow(),
+            container.clock(),
+            container.ids(),
+            container.secrets(),
+        ).key
+        operator = {"Authorization": f"Bearer {key}"}
+        conversation = f"{perla_url}/api/v1/conversations/{CUSTOMER}"
+
+        def customer_says(text: str) -> None:
+            spec = {"type": "MESSAGE", "from": CUSTOMER, "to": sender, "text": text}
+            answer = http.post(
+                f"{sim_url}/_sim/emit", json={"events": [spec | {"visitorName": CUSTOMER_NAME}]}
+            )
+            answer.raise_for_status()
+            statuses = [d["status"] for d in answer.json()["delivered"]]
+            if statuses != [202]:
+                raise RuntimeError(f"perla's webhook answered {statuses}")
+            settle(container)
+
+        def operator_does(path: str, body: dict[str, str] | None = None) -> None:
+            http.post(f"{conversation}/{path}", json=body, headers=operator).raise_for_status()
+            settle(container)
+
+        def operator_answers_and_hands_back() -> None:
+            operator_does("reply", {"text": f"Hola {CUSTOMER_NAME}, soy Laura. Sí, tenemos."})
+            operator_does("hand-back")
+
+        def operator_hands_back_and_customer_thanks() -> None:
+            operator_does("hand-back")
+            customer_says("gracias")
+
+        step(
+            "WhatsApp: the customer says hola (Zenvia → webhook → bot)",
+            lambda: customer_says("hola"),
+        )
+        step(
+            "WhatsApp: asks for Hikvision cameras (no catalogue yet: handed to a person)",
+            lambda: customer_says("¿tenés cámaras Hikvision?"),
+        )
+        step(
+            "WhatsApp: an operator answers from the API and hands the chat back to the bot",
+            operator_answers_and_hands_back,
+        )
+        step(
+            "WhatsApp: 'pasame con un vendedor' hands it over again",
+            lambda: customer_says("pasame con un vendedor"),
+        )
+        step(
+            "WhatsApp: an operator hands it back; the customer says gracias",
+            operator_hands_back_and_customer_thanks,
+        )
+        with sim.lock:
+            reached = len(sim.messages)
+    record = get_conversation(CUSTOMER, container.uow(), Actor(OPERATOR, Role.READONLY))
+    out.print(_transcript(record.messages))
+    out.print(
+        f"[bold green]✓[/] {len(record.messages)} WhatsApp messages, {reached} of them "
+        f"delivered through the Zenvia double; {len(record.handoffs)} handoffs "
+        f"(operators e-mailed at {OPERATORS_EMAIL}); the bot owns the chat again: "
+        f"{record.owner.value == 'bot'}."
+    )
+    return {
+        "whatsapp_messages": len(record.messages),
+        "whatsapp_delivered": reached,
+        "whatsapp_handoffs": len(record.handoffs),
+        "whatsapp_owner": record.owner.value,
+    }
+
+
+def _transcript(messages: list[ConversationMessage]) -> Table:
+    table = Table(title=f"WhatsApp with {CUSTOMER_NAME} (+{CUSTOMER})", show_lines=False)
+    table.add_column("who")
+    table.add_column("message")
+    table.add_column("status")
+    for m in messages:
+        who = {CONTACT: f"[cyan]{CUSTOMER_NAME}[/]", BOT: "[magenta]bot[/]"}.get(
+            m.author, f"[yellow]{m.author.split('@')[0]}[/]"
+        )
+        table.add_row(who, m.text or "—", "" if m.status is None else m.status.value)
+    return table
