@@ -17,8 +17,9 @@ from tests.unit.conversations.builders import CONTACT, PERLA, World
 from perla_adapters.memory import FixedClock, SequentialIds
 from perla_core.conversations import Conversation, ConversationQuery, Owner
 from perla_core.conversations.bot import BotDeps
+from perla_core.conversations.services import MAX_EVENT_ATTEMPTS, PROCESSING_FAILED_REASON
 from perla_core.flows.engine import FlowState
-from perla_core.kernel.errors import AlreadyExists, StaleVersion
+from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
 from perla_core.language import ConversationContext, Interpretation, RulesInterpreter
 from perla_core.messaging import (
     Button,
@@ -225,6 +226,80 @@ def test_pending_contacts_are_those_waiting_longest_first(
         assert waiting == ["333", "111"]
         assert uow.received_events.pending_contacts(t0 + timedelta(seconds=10), 1) == ["333"]
         assert uow.received_events.pending_contacts(t0 - timedelta(seconds=1), 10) == []
+
+
+def test_failed_attempts_and_a_failure_are_kept_on_the_event(
+    new_uow: NewUow, clock: FixedClock
+) -> None:
+    now = clock.now()
+    with new_uow() as uow:
+        uow.received_events.add_if_new("p-1", "111", "message", {"text": "veneno"}, now)
+        uow.received_events.add_if_new("p-2", "111", "message", {"text": "después"}, now)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.received_events.record_attempt("p-1", "RuntimeError: first") == 1
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.received_events.record_attempt("p-1", "RuntimeError: second") == 2
+        uow.rollback()
+    with new_uow() as uow:
+        assert uow.received_events.record_attempt("p-1", "RuntimeError: " + "x" * 900) == 2
+        uow.commit()
+    with new_uow() as uow:
+        first = uow.received_events.pending_for("111", 1)[0]
+        assert (first.event_id, first.attempts) == ("p-1", 2)
+        assert first.last_error is not None
+        assert first.last_error.startswith("RuntimeError: x")
+        assert len(first.last_error) <= 500
+        assert first.failure is None
+        uow.received_events.mark_processed("p-1", now, failure="RuntimeError: given up")
+        uow.commit()
+    with new_uow() as uow:
+        assert [e.event_id for e in uow.received_events.pending_for("111", 10)] == ["p-2"]
+        done = uow.received_events.get("p-1")
+        assert done is not None
+        assert (done.attempts, done.failure, done.processed_at) == (
+            2,
+            "RuntimeError: given up",
+            now,
+        )
+        fresh = uow.received_events.get("p-2")
+        assert fresh is not None
+        assert (fresh.attempts, fresh.last_error, fresh.failure) == (0, None, None)
+        assert uow.received_events.get("p-unknown") is None
+        with pytest.raises(NotFound):
+            uow.received_events.record_attempt("p-unknown", "boom")
+
+
+def test_a_poison_event_is_given_up_after_its_attempts_and_the_contact_goes_on(
+    new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+) -> None:
+    world = World(new_uow, clock, ids)
+    world.bot = BotDeps(PoisonInterpreter(), world.bot.flow, world.bot.hooks, world.bot.sender)
+    world.accept(world.inbound("veneno", event_id="poison"))
+    world.accept(world.inbound("hola", event_id="after"))
+
+    for _ in range(MAX_EVENT_ATTEMPTS - 1):
+        with pytest.raises(RuntimeError):
+            world.process()
+    assert world.process() == 2
+
+    with new_uow() as uow:
+        poison = uow.received_events.get("poison")
+        assert poison is not None
+        assert poison.attempts == MAX_EVENT_ATTEMPTS
+        assert poison.failure == "RuntimeError: poisoned"
+        assert uow.received_events.pending_for(CONTACT, 10) == []
+    conversation = world.conversation()
+    assert conversation.owner is Owner.HUMAN
+    assert [h.reason for h in conversation.handoffs] == [PROCESSING_FAILED_REASON]
+
+
+class PoisonInterpreter:
+    def interpret(self, text: str, *, context: ConversationContext | None = None) -> Interpretation:
+        if text == "veneno":
+            raise RuntimeError("poisoned")
+        return RulesInterpreter().interpret(text, context=context)
 
 
 @attrs.define

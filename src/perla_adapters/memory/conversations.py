@@ -155,6 +155,10 @@ def _check_unique(conversation: Conversation, others: Iterable[Conversation]) ->
             raise AlreadyExists(f"another conversation holds message {min(clash)}", field="message")
 
 
+MAX_ERROR = 500
+"""The longest ``last_error`` / ``failure`` kept, as the SQL columns."""
+
+
 class InMemoryReceivedEventRepository:
     def __init__(self, store: InMemoryStore, tx: Transaction) -> None:
         self._store = store
@@ -195,19 +199,42 @@ class InMemoryReceivedEventRepository:
             ]
         return rows[:limit]
 
-    def mark_processed(self, event_id: str, at: datetime) -> None:
+    def get(self, event_id: str) -> ReceivedEvent | None:
+        with self._store.lock:
+            return self._current().get(event_id)
+
+    def mark_processed(self, event_id: str, at: datetime, *, failure: str | None = None) -> None:
         with self._store.lock:
             found = self._current().get(event_id)
             if found is None:
                 raise NotFound("received event", event_id)
-            done = attrs.evolve(found, processed_at=at)
+            failure = None if failure is None else failure[:MAX_ERROR]
+            done = attrs.evolve(found, processed_at=at, failure=failure)
             self._pending[event_id] = done
 
         def apply(store: InMemoryStore) -> None:
             stored = store.received_events.get(event_id, done)
-            store.received_events[event_id] = attrs.evolve(stored, processed_at=at)
+            store.received_events[event_id] = attrs.evolve(stored, processed_at=at, failure=failure)
 
         self._tx.ops.append(apply)
+
+    def record_attempt(self, event_id: str, error: str) -> int:
+        error = error[:MAX_ERROR]
+        with self._store.lock:
+            found = self._current().get(event_id)
+            if found is None:
+                raise NotFound("received event", event_id)
+            tried = attrs.evolve(found, attempts=found.attempts + 1, last_error=error)
+            self._pending[event_id] = tried
+
+        def apply(store: InMemoryStore) -> None:
+            stored = store.received_events.get(event_id, found)
+            store.received_events[event_id] = attrs.evolve(
+                stored, attempts=stored.attempts + 1, last_error=error
+            )
+
+        self._tx.ops.append(apply)
+        return tried.attempts
 
     def pending_contacts(self, older_than_at: datetime, limit: int) -> builtins.list[str]:
         with self._store.lock:

@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import attrs
-from sqlalchemy import Connection, false, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, false, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -266,6 +266,24 @@ def _contact_taken(conversation: Conversation) -> AlreadyExists:
     return AlreadyExists(f"contact {conversation.contact} has a conversation", field="contact")
 
 
+MAX_ERROR = 500
+"""The longest ``last_error`` / ``failure`` stored (longer texts are cut)."""
+
+
+def _received_event(row: RowMapping) -> ReceivedEvent:
+    return ReceivedEvent(
+        row["event_id"],
+        row["contact"],
+        row["kind"],
+        row["payload"],
+        row["received_at"],
+        row["processed_at"],
+        row["attempts"],
+        row["last_error"],
+        row["failure"],
+    )
+
+
 class SqlAlchemyReceivedEventRepository:
     """Webhook events unique by ``event_id`` (``INSERT ... ON CONFLICT DO NOTHING``), in
     arrival order (``seq``)."""
@@ -304,26 +322,37 @@ class SqlAlchemyReceivedEventRepository:
             .order_by(received_events.c.seq)
             .limit(limit)
         ).mappings()
-        return [
-            ReceivedEvent(
-                row["event_id"],
-                row["contact"],
-                row["kind"],
-                row["payload"],
-                row["received_at"],
-                row["processed_at"],
-            )
-            for row in rows
-        ]
+        return [_received_event(row) for row in rows]
 
-    def mark_processed(self, event_id: str, at: datetime) -> None:
+    def get(self, event_id: str) -> ReceivedEvent | None:
+        row = (
+            self._conn.execute(
+                select(received_events).where(received_events.c.event_id == event_id)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _received_event(row)
+
+    def mark_processed(self, event_id: str, at: datetime, *, failure: str | None = None) -> None:
         result = self._conn.execute(
             update(received_events)
             .where(received_events.c.event_id == event_id)
-            .values(processed_at=at)
+            .values(processed_at=at, failure=None if failure is None else failure[:MAX_ERROR])
         )
         if result.rowcount == 0:
             raise NotFound("received event", event_id)
+
+    def record_attempt(self, event_id: str, error: str) -> int:
+        attempts = self._conn.execute(
+            update(received_events)
+            .where(received_events.c.event_id == event_id)
+            .values(attempts=received_events.c.attempts + 1, last_error=error[:MAX_ERROR])
+            .returning(received_events.c.attempts)
+        ).scalar()
+        if attempts is None:
+            raise NotFound("received event", event_id)
+        return int(attempts)
 
     def pending_contacts(self, older_than_at: datetime, limit: int) -> builtins.list[str]:
         first = func.min(received_events.c.received_at)

@@ -643,6 +643,9 @@ received_events = Table(
     Column("payload", JSON, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", String(500)),
+    Column("failure", String(500)),
     UniqueConstraint("event_id", name="uq_received_events_event_id"),
     sqlite_autoincrement=True,
 )

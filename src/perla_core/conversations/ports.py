@@ -28,7 +28,11 @@ class ConversationQuery:
 @attrs.frozen
 class ReceivedEvent:
     """A webhook event as it arrived: ``kind`` ``message`` or ``status``, ``payload`` its JSON
-    form (:mod:`perla_core.conversations.received`); ``processed_at`` once handled."""
+    form (:mod:`perla_core.conversations.received`); ``processed_at`` once handled.
+
+    ``attempts`` counts the failed tries at handling it and ``last_error`` says what the last
+    one raised; ``failure`` is set when it was given up on (processed without being handled).
+    """
 
     event_id: str
     contact: str | None
@@ -36,6 +40,9 @@ class ReceivedEvent:
     payload: Mapping[str, Any]
     received_at: datetime
     processed_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    failure: str | None = None
 
 
 class ConversationRepository(Protocol):
@@ -98,7 +105,19 @@ class ReceivedEventRepository(Protocol):
         """The contact's events not processed yet, in arrival order."""
         ...
 
-    def mark_processed(self, event_id: str, at: datetime) -> None: ...
+    def get(self, event_id: str) -> ReceivedEvent | None:
+        """The event stored under ``event_id``, processed or not."""
+        ...
+
+    def mark_processed(self, event_id: str, at: datetime, *, failure: str | None = None) -> None:
+        """The event is done with: handled, or given up on with ``failure`` (why).
+        :class:`NotFound` for an unknown id."""
+        ...
+
+    def record_attempt(self, event_id: str, error: str) -> int:
+        """One more failed try at handling the event, ``error`` what it raised; returns the
+        attempts counted so far. :class:`NotFound` for an unknown id."""
+        ...
 
     def pending_contacts(self, older_than_at: datetime, limit: int) -> builtins.list[str]:
         """Contacts with an event unprocessed since ``older_than_at`` or before, the longest

@@ -6,6 +6,13 @@ which handles the contact's pending events one by one in arrival order, each in 
 transaction under the conversation's row lock, so every event is handled once and in order
 even with several workers; the scheduler's sweep asks :func:`pending_contacts`. Operators
 read with ``Permission.READ`` and act with ``Permission.WRITE_COMMERCIAL``.
+
+A poison event (one whose handling raises something other than a version conflict) does not
+block its contact forever: each failed try is counted on the event, with the error, in a
+transaction of its own, and the error is raised again so the actor retries later. At the
+:data:`MAX_EVENT_ATTEMPTS`-th failure the event is marked processed with a ``failure``, the
+conversation is handed to the operators with reason :data:`PROCESSING_FAILED_REASON` (so a
+person sees it) and the contact's later events are handled.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import attrs
 from perla_core.access.model import Actor, Permission
 from perla_core.conversations.bot import BotDeps, bot_turn
 from perla_core.conversations.model import (
+    BOT,
     OPERATOR_REASON,
     Conversation,
     Owner,
@@ -48,6 +56,11 @@ from perla_core.messaging import (
 )
 
 _ATTEMPTS = 5
+MAX_EVENT_ATTEMPTS = 3
+"""Failed tries at one received event before it is given up on and handed to a person."""
+PROCESSING_FAILED_REASON = "processing_failed"
+"""The handoff reason when the bot could not handle one of the contact's events."""
+MAX_ERROR_CHARS = 500
 
 
 @attrs.frozen
@@ -135,11 +148,16 @@ def process_contact(
     """Handle the contact's pending events in arrival order, at most ``limit``; returns how
     many were handled. Each event is its own transaction: lock the conversation, take the
     oldest pending event, handle it, mark it processed, commit. A second worker waits on the
-    lock, then finds the next event (or nothing)."""
+    lock, then finds the next event (or nothing).
+
+    An event whose handling fails (see the module docstring) is counted and the error raised
+    again, until its :data:`MAX_EVENT_ATTEMPTS`-th failure: then it is given up on, the
+    conversation goes to the operators and the loop goes on with the later events."""
     key = contact_key(contact)
     handled = 0
     conflicts = 0
     while handled < limit:
+        event: ReceivedEvent | None = None
         try:
             with uow() as work:
                 conversation = work.conversations.get_for_update(key)
@@ -159,8 +177,40 @@ def process_contact(
             if conflicts >= _ATTEMPTS:
                 raise
             continue
+        except Exception as error:
+            if event is None or not _record_failure(key, event, error, uow, clock):
+                raise
         handled += 1
     return handled
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS]
+
+
+def _record_failure(
+    key: str,
+    event: ReceivedEvent,
+    error: Exception,
+    uow: Callable[[], ConversationUnitOfWork],
+    clock: Clock,
+) -> bool:
+    """Count a failed try at ``event`` in a transaction of its own; at the last try give it up
+    and hand the conversation to the operators. Whether it was given up on."""
+    problem = _describe(error)
+    with uow() as work:
+        conversation = work.conversations.get_for_update(key)
+        attempts = work.received_events.record_attempt(event.event_id, problem)
+        given_up = attempts >= MAX_EVENT_ATTEMPTS
+        if given_up:
+            now = clock.now()
+            work.received_events.mark_processed(event.event_id, now, failure=problem)
+            if conversation is not None and conversation.hand_off(
+                _handoff_id(conversation), PROCESSING_FAILED_REASON, by=BOT, at=now
+            ):
+                work.conversations.save(conversation)
+        work.commit()
+    return given_up
 
 
 def _handle(
@@ -294,6 +344,8 @@ def list_conversations(
 
 
 __all__ = [
+    "MAX_EVENT_ATTEMPTS",
+    "PROCESSING_FAILED_REASON",
     "AcceptedEvent",
     "accept_event",
     "contact_key",

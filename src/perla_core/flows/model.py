@@ -36,6 +36,7 @@ DEFAULT_INTENTS: tuple[str, ...] = (
     "complaint",
     "greeting",
     "opt_out",
+    "thanks",
     "other",
 )
 """The intents a conversation may route on unless the caller passes its own list."""

@@ -33,7 +33,8 @@ Call the {TOOL_NAME} tool exactly once, for the customer's latest message only:
 units), financing (cuotas, payment plans, interest), confirm (accepts the summary: "sí", \
 "dale", "confirmo"), cancel ("cancelá", "no quiero"), talk_to_person (asks for a human, \
 vendedor, asesor), complaint (a fault, warranty, a claim), greeting (only a greeting), opt_out \
-(asks not to be messaged: "baja", "STOP"), other (anything else).
+(asks not to be messaged: "baja", "STOP"), thanks (only thanks or a friendly closing: \
+"gracias", "genial, gracias", "joya"), other (anything else).
 - confidence: from 0 to 1; below 0.5 when the message is ambiguous, empty, only emoji or in \
 another language.
 - entities: only what the message states; null otherwise. Quantities in words count \

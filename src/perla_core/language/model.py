@@ -39,6 +39,7 @@ class Intent(StrEnum):
     COMPLAINT = "complaint"
     GREETING = "greeting"
     OPT_OUT = "opt_out"
+    THANKS = "thanks"
     OTHER = "other"
 
 

@@ -43,6 +43,7 @@ PRIORITY: Final = (
     Intent.PRICE_STOCK_QUESTION,
     Intent.CONFIRM,
     Intent.PRODUCT_QUESTION,
+    Intent.THANKS,
     Intent.OTHER,
     Intent.GREETING,
 )
@@ -160,6 +161,18 @@ _PERSON: Final = (
     r"ejecutivo|ejecutiva|agente|alguien|encargado|encargada)"
 )
 _YES: Final = r"(?:si|sii|dale|ok|okey|oka|okis|de una|joya|va|listo|perfecto|genial|de acuerdo)"
+_THANKS: Final = (
+    r"(?:(?:muchas|muchisimas|mil)\s+gracias+|gracias+|grax|de\s+nada|muy\s+amable|re\s+amable"
+    r"|te\s+pasaste)"
+)
+# Words that may close a conversation around a "gracias" ("genial, gracias", "joya, mil gracias").
+_CLOSING: Final = (
+    r"(?:genial|joya|barbaro|buenisimo|excelente|perfecto|listo|dale|ok|okey|bueno|buenas"
+    r"|genio|genia|crack|idolo|saludos|chau|nos\s+vemos|un\s+abrazo|abrazo|igualmente"
+    r"|por\s+todo|por\s+la\s+info\w*|por\s+(?:la|tu|su)\s+ayuda|por\s+(?:la|tu)\s+respuesta"
+    r"|che|nomas|totales|de\s+10|10\s+puntos|diez\s+puntos)"
+)
+_SEPARATOR: Final = r"[ ,.!]*"
 
 # (intent, pattern over the folded message, strength)
 PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
@@ -289,11 +302,20 @@ PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
         0.9,
     ),
     (
-        Intent.OTHER,
-        r"^(?:gracias|muchas\s+gracias|mil\s+gracias|genial\s+gracias|chau|saludos"
-        r"|nos\s+vemos)[ .,!]*$",
+        Intent.THANKS,
+        rf"^(?:{_CLOSING}{_SEPARATOR})*{_THANKS}(?:{_SEPARATOR}(?:{_CLOSING}|{_THANKS}))*"
+        rf"{_SEPARATOR}$",
+        0.9,
+    ),
+    (
+        Intent.THANKS,
+        r"^(?:joya|genial|barbaro|buenisimo|excelente|de\s+10|10\s+puntos|diez\s+puntos)"
+        r"(?:[ ,.!]+(?:joya|genial|barbaro|buenisimo|excelente|listo|perfecto|che|nomas))*"
+        r"[ .,!]*$",
         0.8,
     ),
+    (Intent.THANKS, rf"^{_THANKS}\s+por\b", 0.75),
+    (Intent.OTHER, r"^(?:chau|saludos|nos\s+vemos)[ .,!]*$", 0.8),
 )
 _COMPILED: Final = tuple(
     (intent, re.compile(pattern), strength) for intent, pattern, strength in PATTERNS

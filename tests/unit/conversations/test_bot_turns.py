@@ -272,6 +272,23 @@ def test_an_emoji_only_message_gets_a_clarifying_question(world: World) -> None:
     assert world.conversation().flow_state.misunderstandings == 1
 
 
+@pytest.mark.parametrize("text", ["gracias", "muchas gracias", "genial, gracias", "joya"])
+def test_thanks_are_answered_with_a_courtesy_and_the_router_listens_again(
+    world: World, text: str
+) -> None:
+    world.say("hola")
+
+    replies = world.say(text)
+
+    assert [m.text for m in replies] == ["¡De nada! Cualquier cosa, escribime por acá."]
+    conversation = world.conversation()
+    assert conversation.owner is Owner.BOT
+    assert conversation.flow_state.step == "inicio"
+    assert conversation.flow_state.misunderstandings == 0
+    assert world.say("pasame con un vendedor")  # the router still routes
+    assert world.conversation().owner is Owner.HUMAN
+
+
 def test_two_misunderstandings_in_a_row_hand_off(world: World) -> None:
     world.say("👍")
     world.say("🙃")

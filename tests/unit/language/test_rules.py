@@ -166,8 +166,17 @@ TABLE: list[tuple[str, Intent, dict[str, Any]]] = [
     ("no me escriban más", I.OPT_OUT, {}),
     ("quiero darme de baja de la lista", I.OPT_OUT, {}),
     ("dejen de mandarme mensajes", I.OPT_OUT, {}),
+    # thanks and friendly closings
+    ("gracias!", I.THANKS, {}),
+    ("Muchas gracias!!", I.THANKS, {}),
+    ("¡Genial, gracias!", I.THANKS, {}),
+    ("joya", I.THANKS, {}),
+    ("de nada", I.THANKS, {}),
+    ("mil gracias, un abrazo", I.THANKS, {}),
+    ("gracias por la info", I.THANKS, {}),
+    ("graciass", I.THANKS, {}),
     # other, including bad input
-    ("gracias!", I.OTHER, {}),
+    ("chau!", I.OTHER, {}),
     ("", I.OTHER, {}),
     ("👍👍", I.OTHER, {}),
     ("😂😂😂", I.OTHER, {}),
@@ -232,6 +241,17 @@ def test_a_prompt_injection_changes_nothing_but_asks_what_the_customer_means(tex
 def test_clear_requests_do_not_need_clarification() -> None:
     for text in ("pasame con un vendedor", "cuánto sale la cámara Hikvision 4mp?", "STOP"):
         assert not RulesInterpreter().interpret(text).needs_clarification, text
+
+
+def test_thanks_never_hides_a_question_a_refusal_or_a_confirmation() -> None:
+    rules = RulesInterpreter()
+    summary = ConversationContext(step=AWAITING_CONFIRMATION)
+
+    asked = rules.interpret("gracias! cuánto sale el kit hikvision?")
+    assert asked.intent is Intent.PRICE_STOCK_QUESTION
+    assert rules.interpret("no gracias").intent is Intent.CANCEL
+    assert rules.interpret("joya", context=summary).intent is Intent.CONFIRM
+    assert rules.interpret("genial, gracias", context=summary).intent is Intent.CONFIRM
 
 
 def test_in_the_confirmation_step_a_bare_yes_or_thumbs_up_confirms_and_no_cancels() -> None:
