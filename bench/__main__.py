@@ -16,6 +16,7 @@ BENCHES = [
     "hotel_directory",
     "inquiries",
     "webhooks",
+    "search",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Embedder adapters beyond the core's offline ``HashingEmbedder``."""

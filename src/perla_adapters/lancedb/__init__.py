@@ -1,0 +1,1 @@
+"""LanceDB adapters (extra ``lancedb``)."""
