@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from perla_core.access.ports import ApiKeyRepository
+from perla_core.catalogue.ports import ProductRepository
 from perla_core.conversations.ports import ConversationRepository, ReceivedEventRepository
 from perla_core.credentials.ports import CredentialRepository
 from perla_core.customers.ports import (
@@ -84,6 +85,9 @@ class UnitOfWork(Protocol):
 
     @property
     def received_events(self) -> ReceivedEventRepository: ...
+
+    @property
+    def products(self) -> ProductRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

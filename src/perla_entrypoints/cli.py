@@ -15,6 +15,7 @@ from rich.console import Console
 from perla_core.access.model import parse_role
 from perla_core.access.services import create_api_key
 from perla_core.kernel.errors import PerlaError
+from perla_entrypoints.catalogue_cli import catalog_app
 from perla_entrypoints.container import Container, build_container, settings_of
 from perla_entrypoints.flow_cli import flow_app
 from perla_entrypoints.hotels_cli import hotels_app
@@ -35,6 +36,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(hotels_app, name="hotels")
 app.add_typer(inquiries_app, name="inquiries")
 app.add_typer(flow_app, name="flow")
+app.add_typer(catalog_app, name="catalog")
 
 console = Console()
 err = Console(stderr=True)

@@ -133,6 +133,12 @@ class Settings:
     """Another address for Anthropic's API (a proxy, or the local double)."""
     anthropic_timeout_seconds: float = 10.0
     """Timeout of each call to Anthropic."""
+    usd_ars_rate: str = "1000.00"
+    """How many ARS one USD is worth (exact decimal text): converts catalogue prices either
+    way, half-up cents."""
+    catalogue_file: str | None = None
+    """A catalogue file (CSV or JSON) the demo imports. Default: the shipped
+    ``catalogue_sample.csv``."""
 
     @property
     def effective_database_url(self) -> str:

@@ -79,6 +79,8 @@ PATH_IDS = (
     "{order_id}",
     "{cart_id}",
     "{contact}",
+    "{sku}",
+    "{warehouse}",
 )
 
 

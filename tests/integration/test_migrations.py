@@ -46,7 +46,8 @@ CUSTOMER_TABLES = {
     "carts",
 }
 CONVERSATION_TABLES = {"conversations", "conversation_message_refs", "received_events"}
-TABLES = FOURTH_TABLES | INQUIRY_TABLES | CUSTOMER_TABLES | CONVERSATION_TABLES
+CATALOGUE_TABLES = {"products", "product_prices", "product_stock"}
+TABLES = FOURTH_TABLES | INQUIRY_TABLES | CUSTOMER_TABLES | CONVERSATION_TABLES | CATALOGUE_TABLES
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0007"
+    assert current_revision(engine) == head_revision() == "0008"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -230,7 +231,7 @@ def test_the_third_migration_adds_the_supplier_requests_and_its_downgrade_remove
     assert _tables(engine) == SECOND_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == "0008"
 
 
 def test_the_fourth_migration_adds_the_hotel_directory_and_its_downgrade_removes_it(
@@ -321,5 +322,28 @@ def test_the_seventh_migration_adds_the_conversation_tables_and_its_downgrade_re
 
     assert current_revision(engine) == "0006"
     assert not _tables(engine) & CONVERSATION_TABLES
+    migrate(engine)
+    assert _tables(engine) == TABLES
+
+
+def test_the_eighth_migration_adds_the_catalogue_and_its_downgrade_removes_it(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+    inspector = inspect(engine)
+    assert {u["name"] for u in inspector.get_unique_constraints("products")} == {"uq_products_sku"}
+    indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("products")}
+    assert indexes["ix_products_brand_key_sku"] == ["brand_key", "sku"]
+    assert indexes["ix_products_category_sku"] == ["category", "sku"]
+    for child in ("product_prices", "product_stock"):
+        assert [
+            (fk["constrained_columns"], fk["referred_table"])
+            for fk in inspector.get_foreign_keys(child)
+        ] == [(["product_id"], "products")]
+
+    downgrade(engine, "0007")
+
+    assert current_revision(engine) == "0007"
+    assert not _tables(engine) & CATALOGUE_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from perla_core.access.model import ApiKey
+from perla_core.catalogue.model import Product
 from perla_core.conversations.model import Conversation
 from perla_core.conversations.ports import ReceivedEvent
 from perla_core.credentials.model import Credential
@@ -62,6 +63,7 @@ class InMemoryStore:
         "assignment_state",
         "conversations",
         "received_events",
+        "products",
     )
 
     def __init__(self) -> None:
@@ -97,6 +99,8 @@ class InMemoryStore:
         self.conversations: dict[UUID, Conversation] = {}
         self.received_events: dict[str, ReceivedEvent] = {}
         self.conversation_locks: dict[str, threading.Lock] = {}
+        # catalogue (issue 7)
+        self.products: dict[UUID, Product] = {}
 
     def snapshot(self) -> dict[str, Any]:
         """The tables as they are, to :meth:`restore` if a commit fails half-way."""

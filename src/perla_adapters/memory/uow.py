@@ -19,6 +19,7 @@ from uuid import UUID
 
 import attrs
 
+from perla_adapters.memory.catalogue import InMemoryProductRepository
 from perla_adapters.memory.conversations import (
     InMemoryConversationRepository,
     InMemoryReceivedEventRepository,
@@ -345,6 +346,7 @@ class InMemoryUnitOfWork:
         self.assignment_state = InMemoryAssignmentStateRepository(self.store, self._tx)
         self.conversations = InMemoryConversationRepository(self.store, self._tx)
         self.received_events = InMemoryReceivedEventRepository(self.store, self._tx)
+        self.products = InMemoryProductRepository(self.store, self._tx)
 
     def __enter__(self) -> Self:
         self._begin()

@@ -660,3 +660,57 @@ Index(
     received_events.c.processed_at,
     received_events.c.received_at,
 )
+
+# --- catalogue (issue 7) -----------------------------------------------------------------------
+# Products by SKU; ``brand_key`` and ``search_text`` are folded (case and accents aside) for the
+# filters; ``total_stock`` is the sum of ``product_stock``, kept in step on every save.
+products = Table(
+    "products",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("brand", String(200), nullable=False),
+    Column("brand_key", String(200), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("vat_rate", String(8), nullable=False),
+    Column("total_stock", Integer, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("sku", name="uq_products_sku"),
+)
+Index("ix_products_brand_key_sku", products.c.brand_key, products.c.sku)
+Index("ix_products_category_sku", products.c.category, products.c.sku)
+Index("ix_products_total_stock", products.c.total_stock)
+
+# A product's list prices, each valid from ``valid_from`` until ``valid_until`` (exclusive,
+# null: until replaced); amounts in minor units (cents) of ARS or USD.
+product_prices = Table(
+    "product_prices",
+    metadata,
+    Column("product_id", Uuid, ForeignKey("products.id"), nullable=False),
+    Column("valid_from", UtcDateTime, nullable=False),
+    Column("valid_until", UtcDateTime),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    PrimaryKeyConstraint("product_id", "valid_from", name="pk_product_prices"),
+)
+Index(
+    "ix_product_prices_valid_from_valid_until",
+    product_prices.c.valid_from,
+    product_prices.c.valid_until,
+)
+
+product_stock = Table(
+    "product_stock",
+    metadata,
+    Column("product_id", Uuid, ForeignKey("products.id"), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    PrimaryKeyConstraint("product_id", "warehouse", name="pk_product_stock"),
+    CheckConstraint("quantity >= 0", name="ck_product_stock_quantity_not_negative"),
+)

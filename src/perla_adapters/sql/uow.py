@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from perla_adapters.memory.store import TouchedAggregates
+from perla_adapters.sql.catalogue import SqlAlchemyProductRepository
 from perla_adapters.sql.conversations import (
     SqlAlchemyConversationRepository,
     SqlAlchemyReceivedEventRepository,
@@ -383,6 +384,7 @@ class SqlAlchemyUnitOfWork:
     carts: SqlAlchemyCartRepository
     conversations: SqlAlchemyConversationRepository
     received_events: SqlAlchemyReceivedEventRepository
+    products: SqlAlchemyProductRepository
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
 
@@ -438,6 +440,7 @@ class SqlAlchemyUnitOfWork:
         self.carts = SqlAlchemyCartRepository(conn, self._touched)
         self.conversations = SqlAlchemyConversationRepository(conn, self._touched)
         self.received_events = SqlAlchemyReceivedEventRepository(conn)
+        self.products = SqlAlchemyProductRepository(conn, self._touched)
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
 

@@ -8,6 +8,7 @@ from perla_core.policies.pricing import PolicyIndexCache
 from perla_entrypoints.container import Container, settings_of, uow_factory
 from perla_entrypoints.http.api_keys import ApiKeyController
 from perla_entrypoints.http.auth import ActorCache, api_key_guard
+from perla_entrypoints.http.catalogue import catalogue_routes
 from perla_entrypoints.http.clients import ClientController
 from perla_entrypoints.http.conversations import ConversationController
 from perla_entrypoints.http.credentials import CredentialController
@@ -51,6 +52,7 @@ def create_app(container: Container) -> Litestar:
             inquiry_routes(container),
             customer_routes(),
             ConversationController,
+            catalogue_routes(container),
         ],
     )
     return Litestar(

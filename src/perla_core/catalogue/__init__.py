@@ -1,0 +1,1 @@
+"""The MICROCOM catalogue: CCTV products, their prices (ARS or USD) and stock per warehouse."""
