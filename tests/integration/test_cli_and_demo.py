@@ -89,3 +89,38 @@ def test_a_malformed_setting_is_reported_with_its_variable_name(tmp_path: Path) 
     result = CliRunner().invoke(app, ["config"], env=env)
     assert result.exit_code == 2
     assert "PERLA_DB_POOL_SIZE" in result.output
+
+
+# What only an extra installs: the quickstart's demo line installs none of them.
+EXTRAS_ONLY = ("psycopg", "psycopg_pool", "redis", "anthropic", "boto3", "botocore", "aiosmtpd")
+
+_WITHOUT_EXTRAS = """
+import sys
+from importlib.abc import MetaPathFinder
+
+class NoExtras(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {names!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (an extra)", name=name)
+        return None
+
+sys.meta_path.insert(0, NoExtras())
+sys.argv = ["perla", "demo"]
+from perla_entrypoints.cli import main
+main()
+"""
+
+
+def test_perla_demo_needs_no_extra(tmp_path: Path) -> None:
+    """The quickstart runs ``uv run --locked --no-dev perla demo``: the base install alone.
+    Any module only an extra provides is made unimportable, and the demo still runs."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter, our own script
+        [sys.executable, "-c", _WITHOUT_EXTRAS.format(names=set(EXTRAS_ONLY))],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "is now a live client" in " ".join(result.stdout.split())
