@@ -1,6 +1,9 @@
 """The bot's action hooks (the ``hook:`` of a flow's ``action`` steps), by name.
 
-The catalogue, the carts, the orders and the financing arrive in later issues. Until then a
+``catalogue.answer`` and ``catalogue.price_stock`` answer from the catalogue: the search index
+finds candidates (or the FAQ chunk of a question about shipping, payment or warranty) and
+:func:`~perla_core.answers.answer_question` quotes prices and stock read from the catalogue
+at that moment. The carts, the orders and the financing arrive in later issues. Until then a
 hook that needs their data says so honestly and fails (``ok=False``): the flow's ``on_error``
 hands the conversation to a person (reason ``hook_failed:<hook>``), who can answer. A hook
 that needs no data (clearing a cart that does not exist yet) answers on its own.
@@ -8,11 +11,30 @@ that needs no data (clearing a cart that does not exist yet) answers on its own.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
+from typing import Final
 
+import attrs
+
+from perla_core.answers import FactsSource, Question, answer_question
+from perla_core.answers.guard import normalise_code
+from perla_core.catalogue.model import Category
 from perla_core.conversations import Conversation, Hook, HookResult
-from perla_core.language import Interpretation
+from perla_core.conversations.model import Direction
+from perla_core.language import Entities, Interpretation, ProductType
 from perla_core.messaging import TextMessage
+from perla_core.messaging.messages import TEXT_MAX, OutgoingMessage
+from perla_core.search.model import (
+    MAX_LIMIT,
+    DocumentKind,
+    Retriever,
+    SearchDocument,
+    SearchFilters,
+    SearchQuery,
+)
+from perla_core.search.ports import SearchIndex
 
 NOT_YET: Mapping[str, str] = {
     "catalogue.answer": "Todavía no puedo consultar el catálogo por acá",
@@ -46,3 +68,179 @@ def interim_hooks() -> dict[str, Hook]:
     hooks: dict[str, Hook] = {name: _not_yet(sentence) for name, sentence in NOT_YET.items()}
     hooks["cart.clear"] = _clear_cart
     return hooks
+
+
+# --- the catalogue (issue 7) ------------------------------------------------------------------
+
+FAQ_WORDS: Final = re.compile(
+    r"\b(?:envi\w*|mand\w*\s+a\s+\w+|despach\w*|retir\w*|andreani|flete|garantia\w*|pago\w*"
+    r"|pagar|factura\w*|cuotas?|transferencia|horario\w*|devoluci\w*)\b"
+)
+"""Words of a question about the shop rather than a product (shipping, warranty, payment)."""
+
+PRODUCT_WORDS: Final[Mapping[ProductType, tuple[str, str, Category | None]]] = {
+    ProductType.CAMERA: ("cámara", "cámaras", Category.CAMERA),
+    ProductType.DVR: ("DVR", "DVR", Category.DVR),
+    ProductType.NVR: ("NVR", "NVR", Category.NVR),
+    ProductType.KIT: ("kit", "kits", Category.KIT),
+    ProductType.DISK: ("disco", "discos", Category.DISK),
+    ProductType.ALARM: ("alarma", "alarmas", None),
+    ProductType.ACCESSORY: ("accesorio", "accesorios", Category.ACCESSORY),
+}
+"""A product type's words (singular, plural) and the catalogue category it filters on."""
+
+CANDIDATES: Final = 10
+LISTED: Final = MAX_LIMIT
+"""Candidates read for a list: it shows 10 and says how many are in stock."""
+FAQ_MAX: Final = 1000
+"""An FAQ answer is kept well under WhatsApp's text limit (one readable message)."""
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _last_inbound_text(conversation: Conversation) -> str:
+    for message in reversed(conversation.messages):
+        if message.direction is Direction.INBOUND and message.text:
+            return message.text
+    return ""
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    end = max(cut.rfind(". "), cut.rfind("\n"))
+    return (cut[: end + 1] if end > limit // 2 else cut.rstrip() + "…").strip()
+
+
+def _unwrapped(markdown: str) -> str:
+    """Paragraphs on one line each (a page's hard wraps read badly on a phone)."""
+    paragraphs = re.split(r"\n\s*\n", markdown.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _model(document: SearchDocument) -> str:
+    """A product document's model (its title is ``<brand> <model>``)."""
+    return document.title.removeprefix(document.brand).strip()
+
+
+def _subject(entities: Entities) -> str:
+    words = PRODUCT_WORDS.get(entities.product_type) if entities.product_type else None
+    noun = words[1] if words else "productos"
+    return f"{noun} {entities.brand}" if entities.brand else noun
+
+
+class CatalogueAnswers:
+    """The ``catalogue.answer`` and ``catalogue.price_stock`` hooks: the search index finds
+    candidates, the facts (read from the catalogue now) say everything that is quoted."""
+
+    def __init__(self, index: SearchIndex, facts: FactsSource) -> None:
+        self._index = index
+        self._facts = facts
+
+    def __call__(
+        self, conversation: Conversation, interpretation: Interpretation | None
+    ) -> HookResult:
+        text = _last_inbound_text(conversation)
+        entities = Entities() if interpretation is None else interpretation.entities
+        return HookResult(ok=True, messages=(self.reply(text, entities),))
+
+    def reply(self, text: str, entities: Entities) -> OutgoingMessage:
+        named_product = entities.brand or entities.model or entities.product_type
+        if not named_product and FAQ_WORDS.search(_folded(text)):
+            faq = self.faq(text)
+            if faq is not None:
+                return faq
+        return self.products(text, entities)
+
+    def faq(self, text: str) -> TextMessage | None:
+        """The FAQ chunk that best answers ``text``, trimmed for WhatsApp."""
+        query = SearchQuery(text, filters=SearchFilters(kind=DocumentKind.FAQ), limit=1)
+        hits = [h for h in self._index.search(query) if Retriever.TEXT in h.why]
+        document = self._index.get(hits[0].id) if hits else None
+        if document is None:
+            return None
+        heading = document.title.rsplit(" > ", 1)[-1]
+        text = _unwrapped(document.text)
+        body = f"{heading}\n{text}" if heading.endswith("?") else text
+        return TextMessage(_clip(body, min(FAQ_MAX, TEXT_MAX)))
+
+    def _search(
+        self, text: str, filters: SearchFilters, *, strict: bool, limit: int = CANDIDATES
+    ) -> list[SearchDocument]:
+        hits = self._index.search(SearchQuery(text or "producto", filters, limit=limit))
+        if strict:
+            hits = [h for h in hits if Retriever.TEXT in h.why]
+        documents = (self._index.get(h.id) for h in hits)
+        return [d for d in documents if d is not None and d.sku]
+
+    def products(self, text: str, entities: Entities) -> OutgoingMessage:
+        words = PRODUCT_WORDS.get(entities.product_type) if entities.product_type else None
+        category = None if words is None or words[2] is None else words[2].value
+        parts = [
+            entities.brand,
+            words[0] if words else None,
+            entities.model,
+            None if entities.resolution_mp is None else f"{entities.resolution_mp} MP",
+            text,
+        ]
+        query = " ".join(p for p in parts if p)
+        filters = SearchFilters(kind=DocumentKind.PRODUCT, brand=entities.brand, category=category)
+        strict = entities.brand is None and category is None
+        question = Question(
+            text=text,
+            quantity=entities.quantity,
+            subject=_subject(entities),
+            asked_name=entities.model,
+        )
+        if entities.model:
+            return self._model_answer(question, query, filters, entities.model)
+        in_stock = attrs.evolve(filters, in_stock=True)
+        listed = self._search(query, in_stock, strict=strict, limit=LISTED)
+        if not listed:
+            listed = self._search(query, filters, strict=strict)
+        if not listed:
+            return self._not_found(question)
+        return answer_question(question, self._facts, skus=[d.sku for d in listed])
+
+    def _model_answer(
+        self, question: Question, query: str, filters: SearchFilters, model: str
+    ) -> OutgoingMessage:
+        found = self._search(query, attrs.evolve(filters, brand=None), strict=False)
+        code = normalise_code(model)
+        exact = [d for d in found if code in (normalise_code(d.sku), normalise_code(_model(d)))]
+        like = exact or [
+            d for d in found if code in normalise_code(d.sku) or code in normalise_code(d.title)
+        ]
+        if not like:
+            return self._not_found(question)
+        if len(like) > 1:
+            return answer_question(question, self._facts, skus=[d.sku for d in like])
+        asked = like[0]
+        similar = SearchFilters(kind=DocumentKind.PRODUCT, category=asked.category, in_stock=True)
+        others = self._search(f"{asked.title} {asked.text}", similar, strict=False)
+        alternatives = [d.sku for d in others if d.sku != asked.sku]
+        return answer_question(question, self._facts, skus=[asked.sku], alternatives=alternatives)
+
+    @staticmethod
+    def _not_found(question: Question) -> TextMessage:
+        asked = question.asked_name or question.subject or "eso"
+        return TextMessage(
+            f"No encontré {asked} en nuestro catálogo. ¿Me das más detalles (marca, modelo o "
+            "para qué lo necesitás)?"
+        )
+
+
+def catalogue_hooks(index: SearchIndex, facts: FactsSource) -> dict[str, Hook]:
+    """The catalogue's hooks, answering from the search index and the facts."""
+    answers = CatalogueAnswers(index, facts)
+    return {"catalogue.answer": answers, "catalogue.price_stock": answers}
+
+
+def bot_hooks(index: SearchIndex, facts: FactsSource) -> dict[str, Hook]:
+    """Every hook the shipped flow names: the catalogue's real ones, the rest interim."""
+    return interim_hooks() | catalogue_hooks(index, facts)

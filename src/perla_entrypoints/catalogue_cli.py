@@ -1,14 +1,16 @@
-"""``perla catalog``: import a catalogue file, show a product.
+"""``perla catalog``: import a catalogue file, show a product, rebuild the search index.
 
 ``perla catalog import FILE`` reads a CSV or JSON file (Spanish or English headers, see
 :mod:`perla_core.catalogue.files`), stores its products, prices and stock in batches with a
 progress bar, and reports the rows it refused; ``perla catalog show SKU`` prints a product
-with its current price in ARS and USD and its stock per warehouse.
+with its current price in ARS and USD and its stock per warehouse; ``perla catalog reindex``
+rebuilds the search index from the catalogue and the FAQ pages.
 """
 
 from __future__ import annotations
 
 import time
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
@@ -18,11 +20,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from perla_adapters.markdown_pages import read_markdown_folder
+from perla_core.answers.catalogue import catalogue_documents
 from perla_core.catalogue import services
 from perla_core.catalogue.files import CatalogueRows, decode_text, read_catalogue
 from perla_core.catalogue.imports import CatalogueImport, import_catalogue
 from perla_core.catalogue.model import Attributes, ExchangeRate
 from perla_core.kernel.errors import PerlaError
+from perla_core.search.documents import chunk_pages
 from perla_entrypoints.container import settings_of, uow_factory
 from perla_entrypoints.hotels_cli import FileFormat, _actor, _opened
 
@@ -30,7 +35,8 @@ if TYPE_CHECKING:
     from perla_entrypoints.container import Container
 
 catalog_app = typer.Typer(
-    help="The product catalogue: import a file, show a product.", no_args_is_help=True
+    help="The product catalogue: import a file, show a product, rebuild the search index.",
+    no_args_is_help=True,
 )
 
 console = Console()
@@ -169,3 +175,40 @@ def show(sku: Annotated[str, typer.Argument(help="The product's SKU.")]) -> None
 def vars_of(attributes: Attributes) -> dict[str, object]:
     """The attributes that are set."""
     return {k: v for k, v in attrs.asdict(attributes, recurse=False).items() if v is not None}
+
+
+def faq_folder() -> Path:
+    """The FAQ and policy pages packaged with perla (shipping, warranty, payment)."""
+    return Path(str(resources.files("perla_entrypoints") / "data" / "faq"))
+
+
+def rebuild_search_index(container: Container, faq: Path | None = None) -> tuple[int, int]:
+    """Empty the search index and fill it again from the catalogue and the FAQ pages;
+    returns how many products and FAQ chunks were indexed."""
+    index = container.search_index()
+    products = list(
+        catalogue_documents(uow_factory(container), container.clock(), container.exchange_rate())
+    )
+    chunks = chunk_pages(read_markdown_folder(faq or faq_folder()))
+    index.clear()
+    index.upsert_many([*products, *chunks])
+    return len(products), len(chunks)
+
+
+@catalog_app.command("reindex")
+def reindex(
+    faq: Annotated[
+        Path | None,
+        typer.Option(help="A folder of Markdown FAQ pages. [default: the pages shipped]"),
+    ] = None,
+) -> None:
+    """Rebuild the search index: every product of the catalogue and the FAQ pages."""
+    if faq is not None and not faq.is_dir():
+        raise _fail(f"[red]cannot reindex[/] {faq}: no such folder")
+    container = _opened()
+    began = time.monotonic()
+    products, chunks = rebuild_search_index(container, faq)
+    console.print(
+        f"search index rebuilt in {time.monotonic() - began:.1f} s: {products} products, "
+        f"{chunks} FAQ chunks"
+    )

@@ -38,9 +38,12 @@ from perla_entrypoints.settings import Settings
 
 if TYPE_CHECKING:
     from perla_adapters.flows.yaml_source import FlowFile
+    from perla_core.answers import FactsSource
+    from perla_core.catalogue.model import ExchangeRate
     from perla_core.conversations import BotDeps
     from perla_core.language import IntentInterpreter
     from perla_core.messaging import Messenger
+    from perla_core.search.ports import Embedder, SearchIndex
     from perla_entrypoints.http.ratelimit import RateLimiter
 
 MEMORY_URL = "memory://"
@@ -235,16 +238,56 @@ def make_flow_file(settings: Settings) -> FlowFile:
     return FlowFile(path, hooks=tuple(interim_hooks()))
 
 
-def make_bot(interpreter: IntentInterpreter, flow_file: FlowFile, settings: Settings) -> BotDeps:
+def make_bot(
+    interpreter: IntentInterpreter,
+    flow_file: FlowFile,
+    settings: Settings,
+    search_index: SearchIndex,
+    facts: FactsSource,
+) -> BotDeps:
     from perla_core.conversations import BotDeps  # noqa: PLC0415
-    from perla_entrypoints.bot_hooks import interim_hooks  # noqa: PLC0415
+    from perla_entrypoints.bot_hooks import bot_hooks  # noqa: PLC0415
 
     return BotDeps(
         interpreter=interpreter,
         flow=flow_file.current,
-        hooks=interim_hooks(),
+        hooks=bot_hooks(search_index, facts),
         sender=settings.whatsapp_sender,
     )
+
+
+def make_embedder() -> Embedder:
+    """The offline feature-hashing embedder (no model to download)."""
+    from perla_core.search.embedding import HashingEmbedder  # noqa: PLC0415
+
+    return HashingEmbedder()
+
+
+def make_search_index(url: str, data_dir: str, embedder: Embedder) -> SearchIndex:
+    """In memory with the in-memory database; a LanceDB folder (``<data_dir>/index``) else."""
+    if url == MEMORY_URL:
+        from perla_adapters.memory.search import InMemorySearchIndex  # noqa: PLC0415
+
+        return InMemorySearchIndex(embedder)
+    from perla_adapters.lancedb.search import LanceDbSearchIndex  # noqa: PLC0415
+
+    return LanceDbSearchIndex(Path(data_dir) / "index", embedder)
+
+
+def make_exchange_rate(settings: Settings, clock: Clock) -> Callable[[], ExchangeRate]:
+    """The configured USD→ARS rate (``PERLA_USD_ARS_RATE``), as of the day it is asked."""
+    from perla_core.catalogue.model import ExchangeRate  # noqa: PLC0415
+
+    return lambda: ExchangeRate.parse(settings.usd_ars_rate, clock.now().date())
+
+
+def make_facts(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, rate: Callable[[], ExchangeRate]
+) -> FactsSource:
+    """Product facts read from the catalogue at answer time."""
+    from perla_core.answers.catalogue import CatalogueFacts  # noqa: PLC0415
+
+    return CatalogueFacts(uow_factory, clock, rate)
 
 
 class Container(containers.DeclarativeContainer):
@@ -309,8 +352,27 @@ class Container(containers.DeclarativeContainer):
     messenger = providers.Singleton(make_messenger, settings=settings, clock=clock)
     intent_interpreter = providers.Singleton(make_interpreter, settings=settings)
     flow_file = providers.Singleton(make_flow_file, settings=settings)
+
+    # the catalogue's search index (finds candidates) and facts (prices and stock, read now)
+    embedder = providers.Singleton(make_embedder)
+    search_index = providers.Singleton(
+        make_search_index,
+        url=config.effective_database_url,
+        data_dir=config.data_dir,
+        embedder=embedder,
+    )
+    exchange_rate = providers.Singleton(make_exchange_rate, settings=settings, clock=clock)
+    catalogue_facts = providers.Singleton(
+        make_facts, uow_factory=uow.provider, clock=clock, rate=exchange_rate
+    )
+
     bot = providers.Singleton(
-        make_bot, interpreter=intent_interpreter, flow_file=flow_file, settings=settings
+        make_bot,
+        interpreter=intent_interpreter,
+        flow_file=flow_file,
+        settings=settings,
+        search_index=search_index,
+        facts=catalogue_facts,
     )
 
     # outbox handlers by topic (see perla_entrypoints.handlers)

@@ -3,9 +3,12 @@
 Everything runs offline on loopback: the Zenvia double and perla's own HTTP app are served in
 threads on free ports; the double's webhook points at perla's ``/webhooks/zenvia`` with the
 shared-secret header, and perla's messenger is a :class:`ZenviaMessenger` pointed at the
-double. The customer's messages are events the double emits; perla's worker runs the bot, the
-outbox sends its answers back through the double. The customer asks for a person, an operator
-answers and hands the conversation back, and the bot answers again. The transcript is printed
+double. The sample catalogue is imported and the search index rebuilt first. The customer's
+messages are events the double emits; perla's worker runs the bot, the outbox sends its answers
+back through the double. The bot lists the Hikvision cameras in stock, proposes alternatives for
+one that is out of stock and answers a shipping question from the FAQ pages; then the customer
+asks for a person, an operator answers and hands the conversation back, and the bot answers
+again. The transcript is printed
 as a chat from the conversation's record; the double counts what reached "WhatsApp".
 """
 
@@ -13,6 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import attrs
 import httpx
@@ -25,9 +31,12 @@ from perla_adapters.zenvia import ZenviaMessenger
 from perla_adapters.zenvia.simulator import ZenviaSimState, create_zenvia_simulator
 from perla_core.access.model import Actor, Role
 from perla_core.access.services import create_api_key
+from perla_core.catalogue.files import read_catalogue
+from perla_core.catalogue.imports import import_catalogue
 from perla_core.conversations import get_conversation
 from perla_core.conversations.model import BOT, CONTACT, ConversationMessage
-from perla_entrypoints.container import Container, settings_of
+from perla_entrypoints.catalogue_cli import rebuild_search_index
+from perla_entrypoints.container import Container, settings_of, uow_factory
 from perla_entrypoints.http import create_app
 
 Step = Callable[..., None]
@@ -39,6 +48,27 @@ OPERATOR = "laura.gomez@microcom.com.ar"
 SIM_KEY = "demo-zenvia-token"
 WEBHOOK_SECRET = "demo-webhook-secret"  # noqa: S105 - the demo's own double, on loopback
 OPERATORS_EMAIL = "ventas@microcom.com.ar"
+OUT_OF_STOCK_SKU = "HIK-DS-2CE16D0T-IRPF-6"
+"""A camera of the sample catalogue with no stock in any warehouse."""
+
+
+def sample_catalogue() -> Path:
+    return Path(str(resources.files("perla_entrypoints") / "data" / "catalogue_sample.csv"))
+
+
+def load_catalogue(container: Container) -> tuple[int, int, int]:
+    """Import the sample catalogue into the demo's database and rebuild the search index;
+    returns the products imported, and the products and FAQ chunks indexed."""
+    path = sample_catalogue()
+    run = import_catalogue(
+        read_catalogue(path.read_text("utf-8"), path.name),
+        uow_factory(container),
+        clock=container.clock(),
+        ids=container.ids(),
+        actor=Actor("demo", Role.ADMIN),
+    )
+    products, chunks = rebuild_search_index(container)
+    return run.created + run.updated + run.unchanged, products, chunks
 
 
 @contextmanager
@@ -69,6 +99,15 @@ def whatsapp_conversation(
     container: Container, out: Console, step: Step, settle: Settle
 ) -> dict[str, object]:
     """Run the WhatsApp scenario and print its transcript; returns its figures."""
+    figures: dict[str, int] = {}
+
+    def catalogue() -> None:
+        imported, products, chunks = load_catalogue(container)
+        figures.update(
+            catalogue_products=imported, indexed_products=products, indexed_faq_chunks=chunks
+        )
+
+    step("WhatsApp: the sample catalogue is imported and the search index rebuilt", catalogue)
     sim = ZenviaSimState()
     sender = settings_of(container).whatsapp_sender
     with (
@@ -107,11 +146,8 @@ def whatsapp_conversation(
             http.post(f"{conversation}/{path}", json=body, headers=operator).raise_for_status()
             settle(container)
 
-        def operator_answers_and_hands_back() -> None:
-            operator_does("reply", {"text": f"Hola {CUSTOMER_NAME}, soy Laura. Sí, tenemos."})
-            operator_does("hand-back")
-
-        def operator_hands_back_and_customer_thanks() -> None:
+        def operator_answers_hands_back_and_customer_thanks() -> None:
+            operator_does("reply", {"text": f"Hola {CUSTOMER_NAME}, soy Laura. ¿En qué te ayudo?"})
             operator_does("hand-back")
             customer_says("gracias")
 
@@ -120,25 +156,32 @@ def whatsapp_conversation(
             lambda: customer_says("hola"),
         )
         step(
-            "WhatsApp: asks for Hikvision cameras (no catalogue yet: handed to a person)",
+            "WhatsApp: asks for Hikvision cameras (a list of the models in stock, SQL prices)",
             lambda: customer_says("¿tenés cámaras Hikvision?"),
         )
         step(
-            "WhatsApp: an operator answers from the API and hands the chat back to the bot",
-            operator_answers_and_hands_back,
+            "WhatsApp: asks for a camera out of stock (in-stock alternatives)",
+            lambda: customer_says(f"¿tenés la {OUT_OF_STOCK_SKU}?"),
+        )
+        step(
+            "WhatsApp: asks about shipping (answered from the FAQ pages)",
+            lambda: customer_says("¿hacen envíos a Córdoba?"),
         )
         step(
             "WhatsApp: 'pasame con un vendedor' hands it over again",
             lambda: customer_says("pasame con un vendedor"),
         )
         step(
-            "WhatsApp: an operator hands it back; the customer says gracias",
-            operator_hands_back_and_customer_thanks,
+            "WhatsApp: an operator answers and hands it back; the customer says gracias",
+            operator_answers_hands_back_and_customer_thanks,
         )
         with sim.lock:
             reached = len(sim.messages)
+            delivered = list(sim.messages.values())
     record = get_conversation(CUSTOMER, container.uow(), Actor(OPERATOR, Role.READONLY))
     out.print(_transcript(record.messages))
+    for rows in _list_rows(delivered):
+        out.print(rows)
     out.print(
         f"[bold green]✓[/] {len(record.messages)} WhatsApp messages, {reached} of them "
         f"delivered through the Zenvia double; {len(record.handoffs)} handoffs "
@@ -150,7 +193,23 @@ def whatsapp_conversation(
         "whatsapp_delivered": reached,
         "whatsapp_handoffs": len(record.handoffs),
         "whatsapp_owner": record.owner.value,
+        **figures,
     }
+
+
+def _list_rows(delivered: list[dict[str, Any]]) -> Iterator[Table]:
+    """The rows of each WhatsApp list the double received (the transcript shows its body)."""
+    for message in delivered:
+        for content in message.get("contents") or ():
+            if not isinstance(content, dict) or content.get("type") != "list":
+                continue
+            for section in content.get("sections") or ():
+                table = Table(title=f"WhatsApp list: {section.get('title', '')}")
+                table.add_column("model")
+                table.add_column("price · stock")
+                for row in section.get("rows") or ():
+                    table.add_row(str(row.get("title", "")), str(row.get("description", "")))
+                yield table
 
 
 def _transcript(messages: list[ConversationMessage]) -> Table:

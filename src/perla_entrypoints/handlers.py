@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from perla_core import conversations
+from perla_core.answers.catalogue import index_product
+from perla_core.catalogue import events as cat
 from perla_core.credentials import events as cred
 from perla_core.inquiries import delivery as inquiry_delivery
 from perla_core.onboarding import events as onb
@@ -30,6 +32,10 @@ CREDENTIAL_TOPICS: tuple[str, ...] = tuple(
         cred.CredentialSecretRotated,
     )
 )
+CATALOGUE_TOPICS: tuple[str, ...] = tuple(
+    e.event_name for e in (cat.ProductChanged, cat.PriceChanged, cat.StockChanged)
+)
+SEARCH_INDEX_HANDLER = "search.index_product"
 POLICY_TOPICS: tuple[str, ...] = tuple(
     e.event_name
     for e in (
@@ -102,7 +108,14 @@ def build_handlers(container: Container) -> HandlerRegistry:
             mail_from=settings.mail_from,
         )
 
+    def search_index(event: Any, _: OutboxMessage) -> None:
+        index_product(
+            event.sku, uow(), clock(), container.exchange_rate(), container.search_index()
+        )
+
     registry = HandlerRegistry()
+    for topic in CATALOGUE_TOPICS:
+        registry = registry.with_handler(topic, SEARCH_INDEX_HANDLER, search_index)
     registry = registry.with_handler(
         conversations.SEND_TOPIC, conversations.SEND_HANDLER, whatsapp_send
     )

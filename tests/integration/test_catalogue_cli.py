@@ -98,3 +98,19 @@ def test_a_missing_file_or_sku_exits_1_with_a_clear_message(tmp_path: Path) -> N
     unknown = perla(tmp_path, "show", "NO-EXISTE")
     assert unknown.exit_code == 1
     assert "product NO-EXISTE does not exist" in text_of(unknown)
+
+
+def test_reindex_rebuilds_the_lancedb_index_from_the_catalogue_and_the_faq_pages(
+    tmp_path: Path,
+) -> None:
+    with as_file(files("perla_entrypoints") / "data" / "catalogue_sample.csv") as sample:
+        assert perla(tmp_path, "import", str(sample)).exit_code == 0
+    first = perla(tmp_path, "reindex")
+    assert first.exit_code == 0, first.output
+    assert "299 products, 11 FAQ chunks" in text_of(first)
+    assert (tmp_path / "data" / "index").is_dir()
+    again = perla(tmp_path, "reindex")  # a rebuild, not an append
+    assert "299 products, 11 FAQ chunks" in text_of(again)
+    missing = perla(tmp_path, "reindex", "--faq", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 1
+    assert "no such folder" in text_of(missing)

@@ -45,6 +45,12 @@ def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_live
     assert "(1 file)" in text
     assert "created in Dome as PRV-00981 ✓" in text
     assert "0 pending" in text
+    chat = " ".join(result.stdout.replace("│", " ").split())
+    assert "Tenemos 55 modelos de cámaras Hikvision en stock" in chat  # the catalogue answers
+    assert "DS-2CE16D0T-IRPF está sin stock ahora." in chat
+    assert "Te propongo:" in chat
+    assert "Despachamos a todo el país" in chat  # the FAQ
+    assert "Todavía no puedo" not in chat
     demo_dirs = list((tmp_path / "data" / "demo").iterdir())
     assert len(demo_dirs) == 1
     assert (demo_dirs[0] / "perla.db").exists()

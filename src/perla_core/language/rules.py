@@ -297,6 +297,12 @@ PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
         0.65,
     ),
     (
+        Intent.PRODUCT_QUESTION,
+        r"\b(?:envio|envios|envian|envias|hacen\s+envios|despach\w*|retirar|retiro|andreani"
+        r"|factura[ns]?|facturan|medios?\s+de\s+pago|formas?\s+de\s+pago|transferencia)\b",
+        0.7,
+    ),
+    (
         Intent.GREETING,
         r"^(?:hola|holis|buenas|buen\s+dia|buenos\s+dias|buenas\s+tardes|buenas\s+noches|que\s+tal|como\s+va|como\s+andas|hi|hello|hey)\b",
         0.9,
