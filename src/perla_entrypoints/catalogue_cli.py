@@ -23,10 +23,11 @@ from rich.table import Table
 from perla_adapters.markdown_pages import read_markdown_folder
 from perla_core.answers.catalogue import catalogue_documents
 from perla_core.catalogue import services
-from perla_core.catalogue.files import CatalogueRows, decode_text, read_catalogue
+from perla_core.catalogue.files import CatalogueRows, read_catalogue
 from perla_core.catalogue.imports import CatalogueImport, import_catalogue
 from perla_core.catalogue.model import Attributes, ExchangeRate
 from perla_core.kernel.errors import PerlaError
+from perla_core.kernel.text import decode_file
 from perla_core.search.documents import chunk_pages
 from perla_entrypoints.container import settings_of, uow_factory
 from perla_entrypoints.hotels_cli import FileFormat, _actor, _opened
@@ -59,7 +60,7 @@ def _read(file: Path, file_format: FileFormat | None) -> CatalogueRows:
     if not file.is_file():
         raise _fail(f"[red]cannot import[/] {file}: no such file")
     try:
-        text = decode_text(file.read_bytes())
+        text = decode_file(file.read_bytes())
     except OSError as error:
         raise _fail(f"[red]cannot import[/] {file}: {error.strerror or error}") from None
     try:

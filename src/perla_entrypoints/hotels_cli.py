@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from perla_core.access.model import Actor, Role
-from perla_core.hotels.files import RowReader, country_of, decode_text, read_rows
+from perla_core.hotels.files import RowReader, country_of, read_rows
 from perla_core.hotels.imports import (
     HotelImport,
     ImportStatus,
@@ -33,6 +33,7 @@ from perla_core.hotels.imports import (
 from perla_core.hotels.matching import MatchResult
 from perla_core.hotels.model import HotelQuery
 from perla_core.kernel.errors import PerlaError
+from perla_core.kernel.text import decode_file
 
 if TYPE_CHECKING:
     from perla_entrypoints.container import Container
@@ -84,7 +85,7 @@ def _read(file: Path, file_format: FileFormat | None) -> RowReader:
         data = file.read_bytes()
     except OSError as error:
         raise _fail(f"[red]cannot import[/] {file}: {error.strerror or error}") from None
-    text = decode_text(data)
+    text = decode_file(data)
     try:
         rows = read_rows(
             text, file.name, file_format=None if file_format is None else file_format.value

@@ -16,13 +16,12 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterator, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import attrs
 
 from perla_core.kernel.errors import InvalidInput, InvalidValue
-
-FileFormat = Literal["csv", "json"]
+from perla_core.kernel.text import FileFormat, detect_file_format
 
 ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "sku": ("sku", "codigo", "cod", "code", "codigoproducto", "articulo", "productcode"),
@@ -201,24 +200,10 @@ def read_json(text: str) -> CatalogueRows:
     return rows
 
 
-def detect_format(file_name: str, text: str) -> FileFormat:
-    if file_name.lower().endswith(".json") or text.lstrip()[:1] in ("[", "{"):
-        return "json"
-    return "csv"
-
-
 def read_catalogue(
     text: str, file_name: str, *, file_format: FileFormat | None = None
 ) -> CatalogueRows:
     """The rows of a catalogue file; raises :class:`InvalidInput` on ``file`` when the file
     itself is unreadable (no SKU column, invalid JSON)."""
-    kind = file_format or detect_format(file_name, text)
+    kind = file_format or detect_file_format(file_name, text[:4096])
     return read_json(text) if kind == "json" else read_csv(text.lstrip("\ufeff"))
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (what Excel in Spanish writes)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")

@@ -27,17 +27,15 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import attrs
 
 from perla_core.kernel.errors import InvalidInput, InvalidValue
-from perla_core.kernel.text import fold
+from perla_core.kernel.text import FileFormat, detect_file_format, fold
 from perla_core.kernel.values import country_code
-
-FileFormat = Literal["csv", "json"]
 
 # The fields a row can fill: HotelRecord.parse's, and ``ref`` (the row's own id in the file).
 FIELDS: Final = (
@@ -835,40 +833,11 @@ def _checked(reader: RowReader, rows: Iterator[RawRow]) -> Iterator[RawRow]:
 
 # --- any file -----------------------------------------------------------------------------
 
-_JSON_SUFFIXES: Final = (".json", ".jsonl", ".ndjson", ".geojson")
-
-
-def detect_format(file_name: str, head_text: str) -> FileFormat:
-    """``json`` when the text starts as JSON does (``[`` or ``{``) or the name ends in
-    ``.json``, ``.jsonl``, ``.ndjson`` or ``.geojson``; ``csv`` otherwise."""
-    start = head_text.lstrip("\ufeff \t\r\n")[:1]
-    if start in ("[", "{") or file_name.casefold().endswith(_JSON_SUFFIXES):
-        return "json"
-    return "csv"
-
 
 def read_rows(text: str, file_name: str, *, file_format: FileFormat | None = None) -> RowReader:
-    """The rows of a whole file's text, read as ``file_format`` or as :func:`detect_format`
-    says."""
-    chosen = file_format or detect_format(file_name, text[:4096])
+    """The rows of a whole file's text, read as ``file_format`` or as
+    :func:`~perla_core.kernel.text.detect_file_format` says."""
+    chosen = file_format or detect_file_format(file_name, text[:4096])
     if chosen == "json":
         return read_json(text)
     return read_csv(io.StringIO(text, newline=""))
-
-
-def decode_text(data: bytes) -> str:
-    """A file's bytes as text: UTF-8 (a byte-order mark dropped), UTF-16 when it starts with
-    its byte-order mark (Excel's "Unicode text"), else Windows-1252 (older Spanish
-    spreadsheets), else Latin-1, which reads anything."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    decoders: tuple[Callable[[bytes], str], ...] = (
-        lambda b: b.decode("utf-8-sig"),
-        lambda b: b.decode("cp1252"),
-    )
-    for decode in decoders:
-        try:
-            return decode(data)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")

@@ -16,7 +16,7 @@ import attrs
 
 from perla_core.access.model import Actor, Permission
 from perla_core.gateways.dome import DomeGateway
-from perla_core.hotels.files import decode_text, read_rows
+from perla_core.hotels.files import read_rows
 from perla_core.hotels.imports import (
     HotelImport,
     HotelImportLog,
@@ -33,6 +33,7 @@ from perla_core.hotels.ports import HotelDirectory
 from perla_core.hotels.sources import sync_directory_from_dome
 from perla_core.kernel.errors import InvalidValue, NotFound
 from perla_core.kernel.ports import Clock, IdGenerator
+from perla_core.kernel.text import decode_file
 
 MAX_CANDIDATES = 20
 
@@ -137,7 +138,7 @@ def start_hotel_import(
     :class:`InvalidInput` on ``file``, and nothing is recorded), the run is recorded as running,
     and the returned job imports its rows. A bad row never stops the import; it is reported."""
     actor.require(Permission.WRITE_COMMERCIAL)
-    text = decode_text(data)
+    text = decode_file(data)
     rows = list(read_rows(text, file_name))
     run = HotelImport(
         id=ids.new_id(),

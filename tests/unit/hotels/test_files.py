@@ -14,14 +14,13 @@ import pytest
 from perla_core.hotels.files import (
     RawRow,
     country_of,
-    decode_text,
-    detect_format,
     read_csv,
     read_json,
     read_rows,
     resolve_column,
 )
 from perla_core.kernel.errors import InvalidInput
+from perla_core.kernel.text import decode_file, detect_file_format
 
 
 def csv_rows(text: str) -> list[RawRow]:
@@ -465,7 +464,7 @@ def test_a_malformed_json_file_is_refused_naming_the_file(text: str, says: str) 
     ],
 )
 def test_the_format_comes_from_the_text_or_the_name(name: str, head: str, expected: str) -> None:
-    assert detect_format(name, head) == expected
+    assert detect_file_format(name, head) == expected
 
 
 def test_read_rows_reads_a_whole_file_as_its_format_says() -> None:
@@ -488,4 +487,4 @@ def test_read_rows_reads_a_whole_file_as_its_format_says() -> None:
     ids=["utf-8", "utf-8-bom", "windows-1252", "utf-16"],
 )
 def test_files_are_decoded_from_the_encodings_spreadsheets_export(data: bytes) -> None:
-    assert decode_text(data) == "nombre;ciudad\nHotel Niño;Cádiz\n"
+    assert decode_file(data) == "nombre;ciudad\nHotel Niño;Cádiz\n"
