@@ -21,19 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import httpx
 from dependency_injector import providers
 from rich.console import Console
 from rich.table import Table
 
 from perla_adapters.loopback import serving
+from perla_adapters.sim_control import SimulatorControl
 from perla_adapters.zenvia import ZenviaMessenger
 from perla_adapters.zenvia.simulator import ZenviaSimState, create_zenvia_simulator
 from perla_core.access.model import Actor, Role
-from perla_core.access.services import create_api_key
 from perla_core.catalogue.files import read_catalogue
 from perla_core.catalogue.imports import import_catalogue
-from perla_core.conversations import get_conversation
+from perla_core.conversations import get_conversation, hand_back, operator_reply
 from perla_core.conversations.model import BOT, CONTACT, ConversationMessage
 from perla_entrypoints.catalogue_cli import rebuild_search_index
 from perla_entrypoints.container import Container, settings_of, uow_factory
@@ -110,45 +109,29 @@ def whatsapp_conversation(
     step("WhatsApp: the sample catalogue is imported and the search index rebuilt", catalogue)
     sim = ZenviaSimState()
     sender = settings_of(container).whatsapp_sender
+    operator = Actor(OPERATOR, Role.AGENT)
     with (
         serving(create_zenvia_simulator(api_key=SIM_KEY, state=sim)) as sim_url,
         _perla_on_zenvia(container, sim_url) as perla_url,
-        httpx.Client(timeout=10.0) as http,
     ):
+        double = SimulatorControl(sim_url)
         header = settings_of(container).zenvia_webhook_header
-        http.post(
-            f"{sim_url}/_sim/webhook",
-            json={"url": f"{perla_url}/webhooks/zenvia", "headers": {header: WEBHOOK_SECRET}},
-        ).raise_for_status()
-        key = create_api_key(
-            "demo operator",
-            Role.AGENT,
-            container.uow(),
-            container.clock(),
-            container.ids(),
-            container.secrets(),
-        ).key
-        operator = {"Authorization": f"Bearer {key}"}
-        conversation = f"{perla_url}/api/v1/conversations/{CUSTOMER}"
+        double.set_webhook(f"{perla_url}/webhooks/zenvia", {header: WEBHOOK_SECRET})
 
         def customer_says(text: str) -> None:
             spec = {"type": "MESSAGE", "from": CUSTOMER, "to": sender, "text": text}
-            answer = http.post(
-                f"{sim_url}/_sim/emit", json={"events": [spec | {"visitorName": CUSTOMER_NAME}]}
-            )
-            answer.raise_for_status()
-            statuses = [d["status"] for d in answer.json()["delivered"]]
+            delivered = double.emit(spec | {"visitorName": CUSTOMER_NAME})
+            statuses = [d["status"] for d in delivered]
             if statuses != [202]:
                 raise RuntimeError(f"perla's webhook answered {statuses}")
             settle(container)
 
-        def operator_does(path: str, body: dict[str, str] | None = None) -> None:
-            http.post(f"{conversation}/{path}", json=body, headers=operator).raise_for_status()
-            settle(container)
-
         def operator_answers_hands_back_and_customer_thanks() -> None:
-            operator_does("reply", {"text": f"Hola {CUSTOMER_NAME}, soy Laura. ¿En qué te ayudo?"})
-            operator_does("hand-back")
+            text = f"Hola {CUSTOMER_NAME}, soy Laura. ¿En qué te ayudo?"
+            clock, ids = container.clock(), container.ids()
+            operator_reply(CUSTOMER, text, container.uow(), clock, ids, operator)
+            hand_back(CUSTOMER, container.uow(), clock, operator)
+            settle(container)
             customer_says("gracias")
 
         step(

@@ -17,6 +17,7 @@ from perla_entrypoints.container import build_container
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERLA_")}
     env["PERLA_DATA_DIR"] = str(tmp_path / "data")
+    env["COLUMNS"] = "200"  # rich wraps table cells at the terminal's width: keep sentences whole
     return env
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from tests.support.servers import running_server
+from tests.support.servers import SimulatorControl, running_server
 
 from perla_adapters.zenvia.simulator import ZenviaSimState, create_zenvia_simulator
 from perla_core.access.model import Actor, Role
@@ -53,25 +51,18 @@ def container(tmp_path: Path, sim_url: str) -> Iterator[Container]:
 
 
 @pytest.fixture
-def wired(container: Container, sim_url: str) -> Iterator[httpx.Client]:
+def wired(container: Container, sim_url: str) -> Iterator[SimulatorControl]:
     """perla served on loopback, the double's webhook pointed at it with the secret."""
-    with running_server(create_app(container)) as perla_url, httpx.Client(timeout=10) as http:
-        webhook = {"url": f"{perla_url}/webhooks/zenvia", "headers": {HEADER: SECRET}}
-        http.post(f"{sim_url}/_sim/webhook", json=webhook).raise_for_status()
-        yield http
-
-
-def emit(http: httpx.Client, sim_url: str, *events: dict[str, Any]) -> list[dict[str, Any]]:
-    answer = http.post(f"{sim_url}/_sim/emit", json={"events": list(events)})
-    answer.raise_for_status()
-    delivered: list[dict[str, Any]] = answer.json()["delivered"]
-    return delivered
+    with running_server(create_app(container)) as perla_url:
+        double = SimulatorControl(sim_url)
+        double.set_webhook(f"{perla_url}/webhooks/zenvia", {HEADER: SECRET})
+        yield double
 
 
 def test_the_double_emits_to_perla_and_perla_answers_through_zenvia(
-    container: Container, sim: ZenviaSimState, sim_url: str, wired: httpx.Client
+    container: Container, sim: ZenviaSimState, sim_url: str, wired: SimulatorControl
 ) -> None:
-    delivered = emit(wired, sim_url, {"type": "MESSAGE", "from": CUSTOMER, "to": PERLA,
+    delivered = wired.emit({"type": "MESSAGE", "from": CUSTOMER, "to": PERLA,
                                       "text": "hola", "visitorName": "Martín"})  # fmt: skip
     assert [d["status"] for d in delivered] == [202]
     drain_conversations(container)
@@ -81,7 +72,7 @@ def test_the_double_emits_to_perla_and_perla_answers_through_zenvia(
     assert (sent[0]["from"], sent[0]["to"]) == (PERLA, CUSTOMER)
     assert "MICROCOM" in sent[0]["contents"][0]["text"]
 
-    read = emit(wired, sim_url, {"type": "MESSAGE_STATUS", "messageId": sent[0]["id"],
+    read = wired.emit({"type": "MESSAGE_STATUS", "messageId": sent[0]["id"],
                                  "code": "READ"})  # fmt: skip
     assert [d["status"] for d in read] == [202]
     drain_conversations(container)
@@ -93,12 +84,12 @@ def test_the_double_emits_to_perla_and_perla_answers_through_zenvia(
 
 
 def test_replayed_events_change_nothing(
-    container: Container, sim: ZenviaSimState, sim_url: str, wired: httpx.Client
+    container: Container, sim: ZenviaSimState, sim_url: str, wired: SimulatorControl
 ) -> None:
-    first = emit(wired, sim_url, {"type": "MESSAGE", "from": CUSTOMER, "to": PERLA,
+    first = wired.emit({"type": "MESSAGE", "from": CUSTOMER, "to": PERLA,
                                   "text": "hola"})  # fmt: skip
     drain_conversations(container)
-    replayed = emit(wired, sim_url, {"raw": first[0]["event"]}, {"raw": first[0]["event"]})
+    replayed = wired.emit({"raw": first[0]["event"]}, {"raw": first[0]["event"]})
     assert [d["status"] for d in replayed] == [202, 202]
     drain_conversations(container)
     conversation = get_conversation(CUSTOMER, container.uow(), READER)

@@ -2,8 +2,8 @@
 
 ``running_server(app)`` binds a free port on 127.0.0.1 itself (so there is no race for it),
 starts uvicorn on that socket in a daemon thread, waits until it accepts connections, yields
-the base URL and stops the server when the block ends. ``SimulatorControl`` drives the
-``/_sim/*`` routes of perla's Dome and PerlaHub simulators.
+the base URL and stops the server when the block ends. ``SimulatorControl`` (from
+:mod:`perla_adapters.sim_control`) drives the simulators' ``/_sim/*`` routes.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import uvicorn
+
+from perla_adapters.sim_control import SimulatorControl
+
+__all__ = ["SimulatorControl", "running_server"]
 
 STARTUP_TIMEOUT = 10.0
 
@@ -56,42 +59,3 @@ def running_server(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=5)
         sock.close()
-
-
-class SimulatorControl:
-    """The test-only routes of a simulator: faults, state, reset."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(method, f"{self.base_url}{path}", json=body, timeout=5)
-        response.raise_for_status()
-        return response.json()
-
-    def reset(self) -> None:
-        self._call("POST", "/_sim/reset")
-
-    def fault(self, **spec: Any) -> None:
-        """Queue a fault: ``status``, ``count``, ``delay_ms``, ``garbage``, ``body`` ..."""
-        self._call("POST", "/_sim/faults", spec)
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/_sim/faults")
-
-    def state(self) -> dict[str, Any]:
-        state: dict[str, Any] = self._call("GET", "/_sim/state")
-        return state
-
-    def records(self, kind: str) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = self.state()["records"][kind]
-        return records
-
-    def requests(self, method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
-        """API requests seen, optionally only those of ``method`` on ``path`` (a prefix)."""
-        return [
-            r
-            for r in self.state()["requests"]
-            if (method is None or r["method"] == method)
-            and (path is None or r["path"].startswith(path))
-        ]
