@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
@@ -31,11 +32,11 @@ SWEEP_TASK = "sweep_conversations"
 SWEEP_AFTER = timedelta(seconds=5)
 """Events waiting longer than this are taken as a lost enqueue and enqueued again."""
 
-_registered: dict[int, dict[str, dramatiq.Actor[..., object]]] = {}
+_registered: dict[int, dict[str, dramatiq.Actor[..., None]]] = {}
 _lock = threading.Lock()
 
 
-def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., object]]:
+def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., None]]:
     """Declare perla's actors on the container's broker (once per broker)."""
     broker = container.broker()
     with _lock:
@@ -111,60 +112,36 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., objec
             if waiting:
                 log.info("conversations.swept", contacts=len(waiting))
 
-        actors: dict[str, dramatiq.Actor[..., object]] = {
-            CONVERSATION_TASK: dramatiq.actor(
-                actor_name=CONVERSATION_TASK,
+        def declare(
+            name: str,
+            fn: Callable[..., None],
+            *,
+            seconds: int,
+            max_retries: int = 0,
+            max_backoff: int = 60_000,
+        ) -> dramatiq.Actor[..., None]:
+            return dramatiq.actor(
+                actor_name=name,
                 queue_name=QUEUE,
                 broker=broker,
-                max_retries=5,
+                time_limit=seconds * 1000,
+                max_retries=max_retries,
                 min_backoff=1_000,
-                max_backoff=60_000,
-                time_limit=120_000,
-            )(process_conversation),
-            SWEEP_TASK: dramatiq.actor(
-                actor_name=SWEEP_TASK,
-                queue_name=QUEUE,
-                broker=broker,
-                max_retries=0,
-                time_limit=60_000,
-            )(sweep_conversations),
-            REMINDER_TASK: dramatiq.actor(
-                actor_name=REMINDER_TASK,
-                queue_name=QUEUE,
-                broker=broker,
-                max_retries=0,
-                time_limit=120_000,
-            )(send_reminders),
-            HOTEL_SYNC_TASK: dramatiq.actor(
-                actor_name=HOTEL_SYNC_TASK,
-                queue_name=QUEUE,
-                broker=broker,
-                max_retries=0,
-                time_limit=600_000,
-            )(sync_hotels),
-            POLICY_TASK: dramatiq.actor(
-                actor_name=POLICY_TASK,
-                queue_name=QUEUE,
-                broker=broker,
-                max_retries=0,
-                time_limit=60_000,
-            )(apply_policy_changes),
-            RELAY_TASK: dramatiq.actor(
-                actor_name=RELAY_TASK,
-                queue_name=QUEUE,
-                broker=broker,
-                max_retries=0,
-                time_limit=60_000,
-            )(relay),
-            DELIVER_TASK: dramatiq.actor(
-                actor_name=DELIVER_TASK,
-                queue_name=QUEUE,
-                broker=broker,
-                max_retries=10,
-                min_backoff=1_000,
-                max_backoff=300_000,
-                time_limit=120_000,
-            )(deliver),
+                max_backoff=max_backoff,
+            )(fn)
+
+        actors: dict[str, dramatiq.Actor[..., None]] = {
+            CONVERSATION_TASK: declare(
+                CONVERSATION_TASK, process_conversation, seconds=120, max_retries=5
+            ),
+            SWEEP_TASK: declare(SWEEP_TASK, sweep_conversations, seconds=60),
+            REMINDER_TASK: declare(REMINDER_TASK, send_reminders, seconds=120),
+            HOTEL_SYNC_TASK: declare(HOTEL_SYNC_TASK, sync_hotels, seconds=600),
+            POLICY_TASK: declare(POLICY_TASK, apply_policy_changes, seconds=60),
+            RELAY_TASK: declare(RELAY_TASK, relay, seconds=60),
+            DELIVER_TASK: declare(
+                DELIVER_TASK, deliver, seconds=120, max_retries=10, max_backoff=300_000
+            ),
         }
         _registered[id(broker)] = actors
         return actors
