@@ -1,0 +1,23 @@
+"""Billing documents: gapless numbering per series and the stored PDFs.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-24 12:00:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """A placeholder until its tables land."""
+
+
+def downgrade() -> None:
+    """A placeholder until its tables land."""

@@ -1,0 +1,23 @@
+"""MICROCOM's WhatsApp orders: the purchase lifecycle to invoice, and payments.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-24 12:00:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """A placeholder until its tables land."""
+
+
+def downgrade() -> None:
+    """A placeholder until its tables land."""
