@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Final
 
 import attrs
@@ -134,6 +135,76 @@ def _subject(entities: Entities) -> str:
     return f"{noun} {entities.brand}" if entities.brand else noun
 
 
+TOPIC_FIELDS: Final = {
+    "brand": "consulta.marca",
+    "product_type": "consulta.tipo",
+    "model": "consulta.modelo",
+    "resolution_mp": "consulta.mp",
+}
+"""Where a conversation keeps what the customer last asked about, for the follow-ups."""
+_FOLLOW_UP_START: Final = re.compile(r"^[\s¿¡]*y\b")
+
+
+def remembered_topic(fields: Mapping[str, str]) -> Entities:
+    """The product the conversation was last about (empty when none, or unreadable)."""
+    kind = fields.get(TOPIC_FIELDS["product_type"])
+    mp = fields.get(TOPIC_FIELDS["resolution_mp"], "")
+    try:
+        return Entities(
+            brand=fields.get(TOPIC_FIELDS["brand"]) or None,
+            product_type=ProductType(kind) if kind else None,
+            model=fields.get(TOPIC_FIELDS["model"]) or None,
+            resolution_mp=int(mp) if mp.isdigit() else None,
+        )
+    except ValueError:  # a field from an older version: forget the topic rather than fail
+        return Entities()
+
+
+def topic_fields(topic: Entities) -> dict[str, str]:
+    """The fields that remember ``topic`` (an empty value removes the field)."""
+    values = {
+        "brand": topic.brand,
+        "product_type": None if topic.product_type is None else topic.product_type.value,
+        "model": topic.model,
+        "resolution_mp": topic.resolution_mp,
+    }
+    return {TOPIC_FIELDS[name]: "" if v is None else str(v) for name, v in values.items()}
+
+
+def follow_up_topic(text: str, entities: Entities, previous: Entities) -> Entities:
+    """What a message is about, given what the previous product question was about.
+
+    A model code starts a new topic. A message naming nothing ("¿tenés 10?", "¿y la más
+    barata?") stays on the previous product, with its own quantity. A follow-up that changes
+    one thing ("¿y la de 4 megas?", "¿y de Dahua?", or any message naming neither a brand nor
+    a product type) keeps the rest of the previous topic but not its model. Anything else
+    ("¿qué discos tenés?") is a new topic.
+    """
+    if entities.model or previous.empty:
+        return entities
+    names_nothing = (
+        entities.brand is None
+        and entities.product_type is None
+        and entities.resolution_mp is None
+        and not entities.features
+    )
+    if names_nothing:
+        return attrs.evolve(
+            previous, quantity=entities.quantity, installments=entities.installments
+        )
+    follow_up = _FOLLOW_UP_START.search(text) is not None or (
+        entities.brand is None and entities.product_type is None
+    )
+    if not follow_up:
+        return entities
+    return attrs.evolve(
+        entities,
+        brand=entities.brand or previous.brand,
+        product_type=entities.product_type or previous.product_type,
+        resolution_mp=entities.resolution_mp or previous.resolution_mp,
+    )
+
+
 class CatalogueAnswers:
     """The ``catalogue.answer`` and ``catalogue.price_stock`` hooks: the search index finds
     candidates, the facts (read from the catalogue now) say everything that is quoted."""
@@ -147,15 +218,28 @@ class CatalogueAnswers:
     ) -> HookResult:
         text = _last_inbound_text(conversation)
         entities = Entities() if interpretation is None else interpretation.entities
-        return HookResult(ok=True, messages=(self.reply(text, entities),))
+        if self._about_the_shop(text, entities):
+            faq = self.faq(text)
+            if faq is not None:
+                return HookResult(ok=True, messages=(faq,))
+        topic = follow_up_topic(text, entities, remembered_topic(conversation.fields))
+        return HookResult(
+            ok=True, messages=(self.products(text, topic),), fields=topic_fields(topic)
+        )
 
     def reply(self, text: str, entities: Entities) -> OutgoingMessage:
-        named_product = entities.brand or entities.model or entities.product_type
-        if not named_product and FAQ_WORDS.search(_folded(text)):
+        """The answer to one message on its own (no earlier topic)."""
+        if self._about_the_shop(text, entities):
             faq = self.faq(text)
             if faq is not None:
                 return faq
         return self.products(text, entities)
+
+    @staticmethod
+    def _about_the_shop(text: str, entities: Entities) -> bool:
+        """Shipping, warranty, payment ... and no particular brand or model named ("¿tienen
+        garantía los discos?" is about the shop's warranty, not a list of disks)."""
+        return not (entities.brand or entities.model) and bool(FAQ_WORDS.search(_folded(text)))
 
     def faq(self, text: str) -> TextMessage | None:
         """The FAQ chunk that best answers ``text``, trimmed for WhatsApp."""
@@ -201,11 +285,21 @@ class CatalogueAnswers:
             return self._model_answer(question, query, filters, entities.model)
         in_stock = attrs.evolve(filters, in_stock=True)
         listed = self._search(query, in_stock, strict=strict, limit=LISTED)
+        capped = len(listed) >= LISTED
         if not listed:
             listed = self._search(query, filters, strict=strict)
-        if not listed:
+        skus = self._with_resolution([d.sku for d in listed], entities.resolution_mp)
+        if not skus:
             return self._not_found(question)
-        return answer_question(question, self._facts, skus=[d.sku for d in listed])
+        return answer_question(attrs.evolve(question, capped=capped), self._facts, skus=skus)
+
+    def _with_resolution(self, skus: list[str], resolution_mp: int | None) -> list[str]:
+        """Only the products of the resolution asked for ("la de 4 megas"), when any is."""
+        if resolution_mp is None or not skus:
+            return skus
+        facts = self._facts.facts_for(skus)
+        wanted = Decimal(resolution_mp)
+        return [s for s in skus if s in facts and facts[s].resolution_mp == wanted]
 
     def _model_answer(
         self, question: Question, query: str, filters: SearchFilters, model: str

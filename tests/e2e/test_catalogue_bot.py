@@ -172,3 +172,76 @@ def test_a_product_nobody_sells_asks_for_more_details(ask: Callable[[str], str])
     reply = ask("¿tenés la XYZ-9999Q?")
     assert "No encontré" in reply
     assert "más detalles" in reply
+
+
+def test_a_warranty_question_is_answered_from_the_faq_not_handed_off(
+    ask: Callable[[str], str],
+) -> None:
+    reply = ask("¿qué garantía tienen?")
+    assert "garantía oficial del fabricante" in reply
+    assert "Te paso con" not in reply
+
+
+def test_a_follow_up_keeps_the_brand_and_product_and_changes_the_resolution(
+    ask: Callable[[str], str],
+) -> None:
+    ask("¿qué cámaras Hikvision tenés?")
+
+    reply = ask("¿y la de 4 megas?")
+
+    assert "DS-2CD1047G0-L" in reply  # the Hikvision 4 MP in stock
+    assert "DS-2CE16D0T-IRPF" not in reply  # 2 MP
+    assert "HAC-B1A21" not in reply  # another brand
+
+
+def test_a_follow_up_naming_another_brand_keeps_the_product_type(
+    ask: Callable[[str], str],
+) -> None:
+    ask("¿qué cámaras Hikvision tenés?")
+
+    reply = ask("¿y de Dahua?")
+
+    assert "HAC-B1A21" in reply
+    assert "$ 29.999,00" in reply
+    assert "DS-2CE16D0T-IRPF" not in reply
+
+
+def test_a_bare_quantity_is_about_the_product_just_discussed(ask: Callable[[str], str]) -> None:
+    first = ask("¿cuánto sale la DS-2CE56D0T-IRPF?")
+    assert "$ 39.999,00" in first
+
+    enough = ask("¿tenés 2?")
+    too_many = ask("¿y tenés 10?")
+
+    assert "DS-2CE56D0T-IRPF" in enough
+    assert "DS-2CE56D0T-IRPF" in too_many
+    assert enough != too_many  # 3 in stock: 2 can be sold, 10 cannot
+    assert "3" in too_many
+
+
+def test_a_new_question_starts_a_new_topic(ask: Callable[[str], str]) -> None:
+    ask("¿qué cámaras Hikvision tenés?")
+
+    reply = ask("¿qué cámaras Dahua tenés?")
+
+    assert "HAC-B1A21" in reply
+    assert "DS-2CE16D0T-IRPF" not in reply
+
+
+def test_tapping_a_listed_product_answers_about_that_product(
+    container: Container, client: TestClient[Litestar]
+) -> None:
+    messenger = container.messenger()
+    assert isinstance(messenger, InMemoryMessenger)
+    event = message_event("DS-2CE56D0T-IRPF")
+    event["message"]["contents"] = [
+        {"type": "text", "text": "DS-2CE56D0T-IRPF", "payload": "product:HIK-DOMO-2MP"}
+    ]
+
+    response = client.post(WEBHOOK, content=json.dumps(event), headers=HEADERS)
+    assert response.status_code == 202, response.text
+    drain_conversations(container)
+
+    reply = "\n".join(_said(m) for m in messenger.messages_to(CUSTOMER))
+    assert "$ 39.999,00" in reply
+    assert "no te entendí" not in reply

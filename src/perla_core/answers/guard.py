@@ -338,7 +338,7 @@ def template_answer(question: Question, facts: Sequence[ProductFacts]) -> Outgoi
         if question.quantity is not None:
             return quantity_answer(product, question.quantity)
         return product_answer(product)
-    return list_answer(facts, subject=question.subject or "esos productos")
+    return list_answer(facts, subject=question.subject or "esos productos", capped=question.capped)
 
 
 DRAFT_SYSTEM: Final = (

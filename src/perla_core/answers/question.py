@@ -14,6 +14,8 @@ class Question:
     ``quantity`` is "¿tenés 10?"; ``subject`` names what a list is about ("cámaras Hikvision");
     ``asked_name`` is how the customer named a product that may not be sold ("la DS-2CD1047");
     ``wanted`` describes it for similar products when the catalogue does not know it.
+    ``capped`` says the candidates stopped at the search's limit: a list then says "more
+    than" that many rather than a count it does not know.
     """
 
     text: str
@@ -21,6 +23,7 @@ class Question:
     subject: str | None = None
     asked_name: str | None = None
     wanted: Wanted | None = None
+    capped: bool = False
 
     @property
     def context_numbers(self) -> frozenset[int]:

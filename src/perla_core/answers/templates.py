@@ -119,11 +119,14 @@ def _list_order(facts: ProductFacts) -> tuple[bool, Decimal, str]:
     return (facts.price_ars is None, price, facts.sku)
 
 
-def list_answer(products: Sequence[ProductFacts], *, subject: str) -> ListMessage | TextMessage:
+def list_answer(
+    products: Sequence[ProductFacts], *, subject: str, capped: bool = False
+) -> ListMessage | TextMessage:
     """ "¿qué cámaras Hikvision tenés?": the in-stock models as a WhatsApp list, cheapest first.
 
     At most 10 rows (WhatsApp's limit); the body says how many more there are. ``subject`` is
-    what was asked for ("cámaras Hikvision"). Nothing in stock → a text saying so.
+    what was asked for ("cámaras Hikvision"); ``capped`` means ``products`` stopped at the
+    search's limit, so the body says "más de" that many. Nothing in stock → a text saying so.
     """
     available = sorted((p for p in products if p.in_stock), key=_list_order)
     if not available:
@@ -132,7 +135,8 @@ def list_answer(products: Sequence[ProductFacts], *, subject: str) -> ListMessag
         )
     shown = available[:ROWS_MAX]
     models = "modelo" if len(available) == 1 else "modelos"
-    body = f"Tenemos {len(available)} {models} de {subject} en stock."
+    count = f"más de {len(available)}" if capped else str(len(available))
+    body = f"Tenemos {count} {models} de {subject} en stock."
     if len(available) > len(shown):
         body += f" Te muestro {len(shown)}; pedime otro modelo si no está."
     body += " Precios sin IVA. Elegí uno para ver el detalle."

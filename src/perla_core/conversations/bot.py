@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 import attrs
 
+from perla_core.answers.templates import ROW_ID_PREFIX
 from perla_core.conversations.model import BOT, Conversation, ConversationMessage, Direction
 from perla_core.flows.engine import (
     CallHook,
@@ -33,10 +34,11 @@ from perla_core.flows.engine import (
     SendText,
     SetField,
 )
-from perla_core.flows.model import Flow
+from perla_core.flows.model import Flow, IntentRouterStep
 from perla_core.kernel.ports import IdGenerator
 from perla_core.language import (
     ConversationContext,
+    Entities,
     Intent,
     IntentInterpreter,
     Interpretation,
@@ -71,10 +73,12 @@ _SPACE_BEFORE_MARK = re.compile(r"[ \t]+([!?.,;:])")
 @attrs.frozen
 class HookResult:
     """What a hook did: ``ok`` (``False`` takes the flow to its ``on_error`` step or hands
-    off) and the messages to send before the flow goes on."""
+    off), the messages to send before the flow goes on, and ``fields`` to keep on the
+    conversation (what the customer was asking about, for the follow-up questions)."""
 
     ok: bool
     messages: tuple[OutgoingMessage, ...] = ()
+    fields: Mapping[str, str] = attrs.field(factory=dict)
 
 
 class Hook(Protocol):
@@ -168,7 +172,17 @@ def bot_turn(
         actions.extend(started)
     interpretation: Interpretation | None = None
     event: FlowEvent
-    if inbound.payload:
+    if (
+        inbound.payload
+        and inbound.payload.startswith(ROW_ID_PREFIX)
+        and (state.step is None or isinstance(engine.flow.steps.get(state.step), IntentRouterStep))
+    ):
+        sku = inbound.payload.removeprefix(ROW_ID_PREFIX)
+        interpretation = Interpretation(
+            Intent.PRICE_STOCK_QUESTION, 1.0, Entities(model=sku), source="rules"
+        )
+        event = Interpreted(flow_intent(interpretation), _entities(interpretation), sku)
+    elif inbound.payload:
         event = OptionChosen(inbound.payload)
     else:
         text = inbound.text or ""
@@ -233,6 +247,11 @@ class _Turn:
         result = _run_hook(self.bot.hooks.get(name), self.conversation, self.interpretation)
         for message in result.messages:
             self.send(message)
+        for field, value in result.fields.items():
+            if value:
+                self.conversation.fields[field] = value
+            else:
+                self.conversation.fields.pop(field, None)
         self.state, more = self.engine.advance(
             self.state, HookFinished(ok=result.ok), _flow_context(self.conversation)
         )

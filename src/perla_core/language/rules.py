@@ -173,6 +173,13 @@ _CLOSING: Final = (
     r"|che|nomas|totales|de\s+10|10\s+puntos|diez\s+puntos)"
 )
 _SEPARATOR: Final = r"[ ,.!]*"
+# A bare quantity about the product just discussed: "¿tenés 10?", "quiero 5", "anotame dos".
+_BARE_WANT: Final = (
+    r"quiero|queria|necesito|dame|danos|mandame|mandanos|anotame|anota|agregame|pasame|llevo"
+    r"|me\s+llevo|serian|van"
+)
+_BARE_HAVE: Final = r"tenes|tienen|tiene|hay|quedan|llegas\s+a|llegan\s+a"
+_BARE_END: Final = r"(?:\s+(?:mas|unidades|u))?(?:\s+(?:por\s+favor|porfa|gracias))?[ ?!.,]*$"
 
 # (intent, pattern over the folded message, strength)
 PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
@@ -218,8 +225,23 @@ PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
     ),
     (
         Intent.COMPLAINT,
-        r"\b(?:garantia|devolucion|devolver|queja|estafa|fallad[oa]s?|defectuos[oa]s?|roto|rota|pesimo|pesima)\b",
+        r"\b(?:devolver|queja|estafa|fallad[oa]s?|defectuos[oa]s?|roto|rota|pesimo|pesima)\b",
         0.85,
+    ),
+    (
+        Intent.COMPLAINT,
+        r"\b(?:usar|hacer\s+valer|aplicar|reclamar|ejecutar|mandar\w*\s+(?:a|por)|por)\s+"
+        r"(?:la\s+)?garantia\b",
+        0.9,
+    ),
+    (Intent.COMPLAINT, r"\b(?:garantia|devolucion)\b", 0.8),
+    (
+        # a question about the shop's warranty or returns policy, not a claim: the FAQ answers
+        Intent.PRODUCT_QUESTION,
+        r"\b(?:que|cuanta|cuanto|como|cual|tiene|tienen|trae|traen|cubre|incluye|incluyen|dura"
+        r"|politica|politicas|condiciones)\b.{0,25}\b(?:garantia|devoluciones|devolucion|cambios)\b"
+        r"|\b(?:garantia|devolucion\w*)\b.{0,25}\b(?:tiene|tienen|cubre|dura|incluye)\b",
+        0.86,
     ),
     (
         Intent.COMPLAINT,
@@ -271,6 +293,8 @@ PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
         rf"\b(?:quiero|queria|necesito|mandame|mandenme|enviame|pasame)\s+{_NUMBER}\s+(?:de\s+)?(?:(?:esas|esos|estas|estos|las|los)\s+)?(?:{_PRODUCT_NOUN}|unidades|de\s+esas|de\s+esos)\b",
         0.85,
     ),
+    (Intent.ADD_TO_CART, rf"^(?:{_BARE_WANT})\s+{_NUMBER}{_BARE_END}", 0.85),
+    (Intent.PRICE_STOCK_QUESTION, rf"^(?:y\s+)?(?:{_BARE_HAVE})\s+{_NUMBER}{_BARE_END}", 0.85),
     (
         Intent.PRICE_STOCK_QUESTION,
         r"\bcuanto\s+(?:sale|salen|cuesta|cuestan|vale|valen|esta|estan|me\s+sale|me\s+cobras|seria|serian)\b",
@@ -346,6 +370,14 @@ _QUANTITY: Final = re.compile(
     rf"(?:^|[^\w%.,])(?P<n>{_NUMBER})\s+(?:de\s+)?(?:(?:esas|esos|estas|estos|las|los)\s+)?(?:{_PRODUCT_NOUN}|unidades|unidad|u)\b"
     r"|\bx\s?(?P<x>\d{1,5})\b|\b(?P<times>\d{1,5})\s?x\b"
 )
+_FOLLOW_UP: Final = re.compile(
+    r"^y\s+(?:la|el|las|los|en|de|con|otra|otro|algo|alguna|alguno)\b"
+    r"|^(?:la|el|alguna|alguno|otra|otro)\s+(?:mas|menos)\s+\w+"
+    r"|^(?:y\s+)?(?:otra|otro|otras|otros)\s+(?:opcion|opciones|modelo|modelos|marca|marcas)\b"
+)
+_BARE_QUANTITY: Final = re.compile(
+    rf"^(?:y\s+)?(?:{_BARE_WANT}|{_BARE_HAVE})\s+(?P<n>{_NUMBER}){_BARE_END}"
+)
 _INSTALLMENTS: Final = re.compile(
     rf"\b(?P<n>{_NUMBER})\s+(?:cuotas|pagos)\b|\bcuotas?\s*:?\s*(?P<after>\d{{1,2}})\b"
 )
@@ -418,6 +450,9 @@ def _brand_of_model(model: str) -> str | None:
 
 
 def _quantity(folded: str) -> int | None:
+    bare = _BARE_QUANTITY.search(folded)
+    if bare is not None:
+        return read_number(bare.group("n"))
     for match in _QUANTITY.finditer(folded):
         value = match.group("n") or match.group("x") or match.group("times")
         if value is not None:
@@ -469,7 +504,7 @@ class RulesInterpreter:
         if len(scores) > 1:
             scores.pop(Intent.GREETING, None)
         if not scores:
-            return self._unmatched(text, entities)
+            return self._unmatched(text, entities, context)
         intent = min(scores, key=lambda i: (-scores[i], PRIORITY.index(i)))
         confidence = scores[intent]
         rivals = [s for i, s in scores.items() if i is not intent and i is not Intent.OTHER]
@@ -498,9 +533,14 @@ class RulesInterpreter:
         return Interpretation(Intent.OTHER, 0.2, Entities(), "rules")
 
     @staticmethod
-    def _unmatched(text: str, entities: Entities) -> Interpretation:
+    def _unmatched(
+        text: str, entities: Entities, context: ConversationContext | None
+    ) -> Interpretation:
         if not entities.empty and language_hint(text) in ("es", "unknown"):
             # "cámara hikvision 4mp": a product named and nothing asked, most likely a question
+            return Interpretation(Intent.PRODUCT_QUESTION, 0.6, entities, "rules")
+        if context is not None and context.turns and _FOLLOW_UP.search(fold_message(text)):
+            # "¿y la más barata?" right after a product answer: about the same products
             return Interpretation(Intent.PRODUCT_QUESTION, 0.6, entities, "rules")
         return Interpretation(Intent.OTHER, 0.3, entities, "rules")
 

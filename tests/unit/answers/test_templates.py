@@ -180,3 +180,15 @@ def test_facts_refuse_impossible_values(field: str, value: object) -> None:
     with pytest.raises(InvalidValue) as raised:
         product(**{field: value})
     assert raised.value.field == field
+
+
+def test_a_list_cut_at_the_search_limit_says_more_than_rather_than_a_wrong_count() -> None:
+    products = [product(sku=f"SKU-{i:03d}") for i in range(100)]
+
+    counted = list_answer(products, subject="cámaras")
+    capped = list_answer(products, subject="cámaras", capped=True)
+
+    assert isinstance(counted, ListMessage)
+    assert isinstance(capped, ListMessage)
+    assert counted.body.startswith("Tenemos 100 modelos de cámaras en stock.")
+    assert capped.body.startswith("Tenemos más de 100 modelos de cámaras en stock.")

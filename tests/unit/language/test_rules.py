@@ -18,6 +18,7 @@ from perla_core.language import (
     Intent,
     ProductType,
     RulesInterpreter,
+    Turn,
 )
 from perla_core.language.normalise import fold_message, is_emoji_only, language_hint
 from perla_core.language.rules import extract_entities, read_number
@@ -159,6 +160,18 @@ TABLE: list[tuple[str, Intent, dict[str, Any]]] = [
     ("el dvr no graba", I.COMPLAINT, {"product_type": P.DVR}),
     ("como hago para usar la garantía?", I.COMPLAINT, {}),
     ("me llego roto el domo", I.COMPLAINT, {"product_type": P.CAMERA}),
+    ("se me rompió la cámara, quiero usar la garantía", I.COMPLAINT, {}),
+    # questions about the shop's warranty and returns are questions, answered by the FAQ
+    ("¿qué garantía tienen?", I.PRODUCT_QUESTION, {}),
+    ("¿cuánto dura la garantía?", I.PRODUCT_QUESTION, {}),
+    ("la garantía cubre la instalación?", I.PRODUCT_QUESTION, {}),
+    ("¿cómo es la política de devoluciones?", I.PRODUCT_QUESTION, {}),
+    # a bare quantity about the product just discussed
+    ("¿tenés 10?", I.PRICE_STOCK_QUESTION, {"quantity": 10}),
+    ("¿hay veinte?", I.PRICE_STOCK_QUESTION, {"quantity": 20}),
+    ("quiero 5", I.ADD_TO_CART, {"quantity": 5}),
+    ("anotame dos porfa", I.ADD_TO_CART, {"quantity": 2}),
+    ("quiero 2 cuotas", I.FINANCING, {"installments": 2, "quantity": None}),
     ("nunca me llego el pedido", I.COMPLAINT, {}),
     # opt-out
     ("baja", I.OPT_OUT, {}),
@@ -313,3 +326,13 @@ def test_any_text_at_all_gives_an_interpretation_quickly() -> None:
     started = time.perf_counter()
     rules.interpret("tenes camaras " * 5_000)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    "text", ["¿y la más barata?", "y con otra marca?", "¿otra opción?", "y en otra marca?"]
+)
+def test_a_follow_up_after_a_product_answer_is_a_product_question(text: str) -> None:
+    earlier = ConversationContext(turns=(Turn("customer", "¿qué cámaras tenés?"),))
+
+    assert RulesInterpreter().interpret(text, context=earlier).intent is I.PRODUCT_QUESTION
+    assert RulesInterpreter().interpret(text).intent is I.OTHER
