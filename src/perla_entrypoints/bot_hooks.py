@@ -24,6 +24,7 @@ from perla_core.answers.guard import normalise_code
 from perla_core.catalogue.model import Category
 from perla_core.conversations import Conversation, Hook, HookResult
 from perla_core.conversations.model import Direction
+from perla_core.conversations.ports import ConversationUnitOfWork
 from perla_core.language import Entities, Interpretation, ProductType
 from perla_core.messaging import TextMessage
 from perla_core.messaging.messages import TEXT_MAX, OutgoingMessage
@@ -49,8 +50,12 @@ the conversation to a person."""
 
 
 def _not_yet(sentence: str) -> Hook:
-    def hook(conversation: Conversation, interpretation: Interpretation | None) -> HookResult:
-        del conversation, interpretation
+    def hook(
+        conversation: Conversation,
+        interpretation: Interpretation | None,
+        work: ConversationUnitOfWork,
+    ) -> HookResult:
+        del conversation, interpretation, work
         return HookResult(
             ok=False, messages=(TextMessage(f"{sentence}, te paso con un vendedor."),)
         )
@@ -58,9 +63,13 @@ def _not_yet(sentence: str) -> Hook:
     return hook
 
 
-def _clear_cart(conversation: Conversation, interpretation: Interpretation | None) -> HookResult:
+def _clear_cart(
+    conversation: Conversation,
+    interpretation: Interpretation | None,
+    work: ConversationUnitOfWork,
+) -> HookResult:
     """No cart is kept yet, so there is nothing to clear: the flow confirms the cancellation."""
-    del conversation, interpretation
+    del conversation, interpretation, work
     return HookResult(ok=True)
 
 
@@ -214,8 +223,12 @@ class CatalogueAnswers:
         self._facts = facts
 
     def __call__(
-        self, conversation: Conversation, interpretation: Interpretation | None
+        self,
+        conversation: Conversation,
+        interpretation: Interpretation | None,
+        work: ConversationUnitOfWork,
     ) -> HookResult:
+        del work  # answers read the catalogue through the facts source, at this moment
         text = _last_inbound_text(conversation)
         entities = Entities() if interpretation is None else interpretation.entities
         if self._about_the_shop(text, entities):

@@ -18,6 +18,7 @@ import attrs
 
 from perla_core.answers.templates import ROW_ID_PREFIX
 from perla_core.conversations.model import BOT, Conversation, ConversationMessage, Direction
+from perla_core.conversations.ports import ConversationUnitOfWork
 from perla_core.flows.engine import (
     CallHook,
     EndFlow,
@@ -84,10 +85,17 @@ class HookResult:
 class Hook(Protocol):
     """A flow ``action`` step's work (``catalogue.answer``, ``cart.add`` ...). It reads the
     conversation and the turn's interpretation (``None`` for a tapped button) and returns
-    messages; it sends nothing itself. Raising counts as ``ok=False``."""
+    messages; it sends nothing itself. Raising counts as ``ok=False``.
+
+    ``work`` is the turn's open unit of work: whatever a hook changes through it (a cart, an
+    order) commits with the conversation and its outgoing messages, or not at all, so a turn
+    retried after a failure never adds an item twice. A hook never commits it."""
 
     def __call__(
-        self, conversation: Conversation, interpretation: Interpretation | None
+        self,
+        conversation: Conversation,
+        interpretation: Interpretation | None,
+        work: ConversationUnitOfWork,
     ) -> HookResult: ...
 
 
@@ -146,12 +154,15 @@ def _tidy(text: str) -> str:
 
 
 def _run_hook(
-    hook: Hook | None, conversation: Conversation, interpretation: Interpretation | None
+    hook: Hook | None,
+    conversation: Conversation,
+    interpretation: Interpretation | None,
+    work: ConversationUnitOfWork,
 ) -> HookResult:
     if hook is None:
         return HookResult(ok=False)
     try:
-        return hook(conversation, interpretation)
+        return hook(conversation, interpretation, work)
     except Exception:  # noqa: BLE001 - a failing hook hands the contact to a person, never loops
         return HookResult(ok=False)
 
@@ -162,8 +173,10 @@ def bot_turn(
     now: datetime,
     ids: IdGenerator,
     bot: BotDeps,
+    work: ConversationUnitOfWork,
 ) -> None:
-    """Answer ``inbound`` (already recorded on ``conversation``, which the bot owns)."""
+    """Answer ``inbound`` (already recorded on ``conversation``, which the bot owns) inside
+    the open unit of work ``work``."""
     engine = FlowEngine(bot.flow())
     state = conversation.flow_state
     actions: list[FlowAction] = []
@@ -191,7 +204,7 @@ def bot_turn(
         event = Interpreted(flow_intent(interpretation), _entities(interpretation), text)
     state, more = engine.advance(state, event, _flow_context(conversation))
     actions.extend(more)
-    turn = _Turn(conversation, engine, state, interpretation, now, ids, bot)
+    turn = _Turn(conversation, engine, state, interpretation, now, ids, bot, work)
     turn.carry_out(actions)
     conversation.flow_state = turn.state
 
@@ -207,6 +220,7 @@ class _Turn:
     now: datetime
     ids: IdGenerator
     bot: BotDeps
+    work: ConversationUnitOfWork
     said: bool = False
     hooks_run: int = 0
 
@@ -244,7 +258,9 @@ class _Turn:
         if self.hooks_run > MAX_HOOKS_PER_TURN:
             msg = f"the flow called more than {MAX_HOOKS_PER_TURN} hooks in one turn"
             raise RuntimeError(msg)
-        result = _run_hook(self.bot.hooks.get(name), self.conversation, self.interpretation)
+        result = _run_hook(
+            self.bot.hooks.get(name), self.conversation, self.interpretation, self.work
+        )
         for message in result.messages:
             self.send(message)
         for field, value in result.fields.items():

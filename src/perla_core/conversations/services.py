@@ -168,7 +168,7 @@ def process_contact(
                     break
                 event = pending[0]
                 now = clock.now()
-                _handle(conversation, event, now, ids, bot)
+                _handle(conversation, event, now, ids, bot, work)
                 work.received_events.mark_processed(event.event_id, now)
                 work.conversations.save(conversation)
                 work.commit()
@@ -219,6 +219,7 @@ def _handle(
     now: datetime,
     ids: IdGenerator,
     bot: BotDeps,
+    work: ConversationUnitOfWork,
 ) -> None:
     if event.kind == STATUS:
         status = status_of(event.payload)
@@ -244,7 +245,7 @@ def _handle(
         provider_id=inbound.provider_id,
     )
     if conversation.owner is Owner.BOT:
-        bot_turn(conversation, message, now, ids, bot)
+        bot_turn(conversation, message, now, ids, bot, work)
 
 
 def pending_contacts(

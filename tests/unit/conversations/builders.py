@@ -31,6 +31,7 @@ from perla_core.conversations import (
     process_contact,
     with_conversation_handlers,
 )
+from perla_core.conversations.ports import ConversationUnitOfWork
 from perla_core.flows.model import Flow
 from perla_core.language import Interpretation, RulesInterpreter
 from perla_core.messaging import (
@@ -80,6 +81,7 @@ class RecordingHook:
         self,
         conversation: Conversation,  # noqa: ARG002 - the Hook protocol's argument
         interpretation: Interpretation | None,
+        work: ConversationUnitOfWork,  # noqa: ARG002 - the Hook protocol's argument
     ) -> HookResult:
         self.calls.append(interpretation)
         if not self.ok:
