@@ -80,6 +80,8 @@ class HookResult:
     ok: bool
     messages: tuple[OutgoingMessage, ...] = ()
     fields: Mapping[str, str] = attrs.field(factory=dict)
+    outcome: str | None = None
+    """A named result the flow's action step may branch on (its ``outcomes:``)."""
 
 
 class Hook(Protocol):
@@ -269,6 +271,8 @@ class _Turn:
             else:
                 self.conversation.fields.pop(field, None)
         self.state, more = self.engine.advance(
-            self.state, HookFinished(ok=result.ok), _flow_context(self.conversation)
+            self.state,
+            HookFinished(ok=result.ok, outcome=result.outcome),
+            _flow_context(self.conversation),
         )
         return more

@@ -76,9 +76,11 @@ class TextReceived:
 
 @attrs.frozen
 class HookFinished:
-    """The result of the hook an ``action`` step asked for."""
+    """The result of the hook an ``action`` step asked for, with the hook's named outcome
+    (``None``: the usual one)."""
 
     ok: bool = True
+    outcome: str | None = None
 
 
 FlowEvent = Interpreted | OptionChosen | TextReceived | HookFinished
@@ -194,9 +196,10 @@ class FlowEngine:
             case FreeTextStep(), Interpreted(text=text) | TextReceived(text=text) if text.strip():
                 state, more = self._enter(step.next, 0, ctx, interpreted)
                 return state, [SetField(step.sets, text.strip()), *more]
-            case ActionStep(), HookFinished(ok=ok):
+            case ActionStep(), HookFinished(ok=ok, outcome=outcome):
                 if ok:
-                    return self._enter(step.next, 0, ctx, None)
+                    target = step.outcomes.get(outcome or "", step.next)
+                    return self._enter(target, 0, ctx, None)
                 if step.on_error is not None:
                     return self._enter(step.on_error, 0, ctx, None)
                 return FlowState(None), [Handoff(f"hook_failed:{step.hook}")]

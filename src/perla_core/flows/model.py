@@ -117,12 +117,17 @@ class IntentRouterStep:
 
 @attrs.frozen
 class ActionStep:
-    """Asks the application to run ``hook`` (``catalogue.answer``, ``cart.add``...)."""
+    """Asks the application to run ``hook`` (``catalogue.answer``, ``cart.add``...).
+
+    The hook's result picks the next step: ``on_error`` when it failed, ``outcomes[name]``
+    when it succeeded with a named outcome the step lists (``order.confirm`` answering
+    ``repriced`` goes back to the summary), ``next`` otherwise."""
 
     id: str
     hook: str
     next: str
     on_error: str | None = None
+    outcomes: Mapping[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -177,8 +182,9 @@ def transitions(step: Step) -> list[tuple[str, str]]:
         case IntentRouterStep(routes=routes, otherwise=otherwise):
             edges = list(routes.items())
             return [*edges, ("else", otherwise)] if otherwise is not None else edges
-        case ActionStep(next=target, on_error=on_error):
-            return [("ok", target), *([("error", on_error)] if on_error is not None else [])]
+        case ActionStep(next=target, on_error=on_error, outcomes=outcomes):
+            errors = [("error", on_error)] if on_error is not None else []
+            return [("ok", target), *outcomes.items(), *errors]
         case HandoffStep() | EndStep():
             return []
 

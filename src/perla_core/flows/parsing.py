@@ -54,7 +54,7 @@ STEP_KEYS: dict[str, set[str]] = {
     "question": {"text", "buttons", "list", "sets"},
     "free_text": {"text", "sets", "next"},
     "intent_router": {"routes", "else"},
-    "action": {"hook", "next", "on_error"},
+    "action": {"hook", "next", "on_error", "outcomes"},
     "handoff": {"reason", "text"},
     "end": {"text"},
 }
@@ -331,8 +331,9 @@ class _Parser:
                 if hook is not None and self.hooks is not None and hook not in self.hooks:
                     known = ", ".join(sorted(self.hooks))
                     self.error((*path, "hook"), f"unknown hook `{hook}`; provided: {known}")
+                outcomes = self.outcomes(data, path)
                 if hook is not None and target is not None:
-                    result = ActionStep(step_id, hook, target, on_error)
+                    result = ActionStep(step_id, hook, target, on_error, outcomes)
             case "handoff":
                 reason = self.string(data, "reason", path)
                 body = text(data, path, MAX_TEXT, required=False)
@@ -341,6 +342,25 @@ class _Parser:
             case "end":
                 result = EndStep(step_id, text(data, path, MAX_TEXT, required=False))
         return result
+
+    def outcomes(self, data: Mapping[str, Any], path: Path) -> dict[str, str]:
+        """An action's ``outcomes:`` (the hook's named result → the step it leads to)."""
+        raw = data.get("outcomes")
+        if raw is None:
+            return {}
+        where = (*path, "outcomes")
+        if not isinstance(raw, Mapping) or not raw:
+            self.error(where, "`outcomes` must map a hook's outcome to the step it leads to")
+            return {}
+        found: dict[str, str] = {}
+        for name, target in raw.items():
+            if not isinstance(name, str) or not name.strip():
+                self.error(where, "an outcome must be a name")
+                continue
+            step = self.reference(raw, name, where)
+            if step is not None:
+                found[name] = step
+        return found
 
     def question(self, step_id: str, data: Mapping[str, Any], path: Path) -> QuestionStep | None:
         body = self.text(data, path, MAX_INTERACTIVE_BODY)

@@ -191,3 +191,52 @@ def test_a_contact_waiting_on_a_step_removed_by_an_edit_continues_from_the_start
     state, actions = sales.advance(FlowState("paso_borrado", 1), Interpreted("buy"))
     assert state == FlowState("agregar_al_carrito")
     assert actions == [CallHook("cart.add", "agregar_al_carrito", Interpreted("buy"))]
+
+
+def _with_outcomes(outcomes: object) -> object:
+    return {
+        "flow": "mini",
+        "start": "confirmar",
+        "steps": {
+            "confirmar": {
+                "type": "action",
+                "hook": "order.confirm",
+                "next": "listo",
+                "on_error": "fallo",
+                "outcomes": outcomes,
+            },
+            "resumen": {"type": "message", "text": "Cambió el precio", "next": "listo"},
+            "listo": {"type": "end", "text": "Listo"},
+            "fallo": {"type": "handoff", "reason": "hook_failed"},
+        },
+    }
+
+
+def test_a_hooks_named_outcome_picks_the_step_its_action_lists() -> None:
+    flow = parse_flow(_with_outcomes({"repriced": "resumen"})).flow
+    assert flow is not None
+    engine = FlowEngine(flow)
+    waiting = FlowState("confirmar")
+
+    _, repriced = engine.advance(waiting, HookFinished(outcome="repriced"))
+    _, usual = engine.advance(waiting, HookFinished())
+    _, unlisted = engine.advance(waiting, HookFinished(outcome="something_else"))
+    _, failed = engine.advance(waiting, HookFinished(ok=False, outcome="repriced"))
+
+    assert repriced[0] == SendText("Cambió el precio")
+    assert usual == unlisted == [SendText("Listo"), EndFlow()]
+    assert failed == [Handoff("hook_failed")]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "message"),
+    [
+        ({"repriced": "no_existe"}, "no_existe"),
+        (["resumen"], "must map"),
+        ({}, "must map"),
+    ],
+)
+def test_an_actions_outcomes_must_lead_to_steps_that_exist(outcomes: object, message: str) -> None:
+    report = parse_flow(_with_outcomes(outcomes))
+    assert report.flow is None
+    assert any(message in str(error) for error in report.errors)
