@@ -29,6 +29,8 @@ DEFAULT_INTENTS: tuple[str, ...] = (
     "product_question",
     "price_stock",
     "buy",
+    "remove_from_cart",
+    "view_cart",
     "financing",
     "confirm",
     "cancel",

@@ -353,7 +353,7 @@ class _Parser:
             self.error(where, "`outcomes` must map a hook's outcome to the step it leads to")
             return {}
         found: dict[str, str] = {}
-        for name, target in raw.items():
+        for name in raw:
             if not isinstance(name, str) or not name.strip():
                 self.error(where, "an outcome must be a name")
                 continue

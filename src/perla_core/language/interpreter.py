@@ -30,7 +30,9 @@ security cameras, DVRs, NVRs, kits, disks and accessories. Customers write Riopl
 Call the {TOOL_NAME} tool exactly once, for the customer's latest message only:
 - intent: product_question (what a product is or does, recommendations), price_stock_question \
 (price, stock, availability, "cuánto sale", "tenés ...?"), add_to_cart (wants to buy or add \
-units), financing (cuotas, payment plans, interest), confirm (accepts the summary: "sí", \
+units; "cambiá a 3" sets a quantity), remove_from_cart ("sacá la domo", "quitá el disco"), \
+view_cart ("ver carrito", "¿qué tengo en el pedido?"), \
+financing (cuotas, payment plans, interest), confirm (accepts the summary: "sí", \
 "dale", "confirmo"), cancel ("cancelá", "no quiero"), talk_to_person (asks for a human, \
 vendedor, asesor), complaint (a fault, warranty, a claim), greeting (only a greeting), opt_out \
 (asks not to be messaged: "baja", "STOP"), thanks (only thanks or a friendly closing: \

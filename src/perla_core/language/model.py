@@ -32,6 +32,8 @@ class Intent(StrEnum):
     PRODUCT_QUESTION = "product_question"
     PRICE_STOCK_QUESTION = "price_stock_question"
     ADD_TO_CART = "add_to_cart"
+    REMOVE_FROM_CART = "remove_from_cart"
+    VIEW_CART = "view_cart"
     FINANCING = "financing"
     CONFIRM = "confirm"
     CANCEL = "cancel"

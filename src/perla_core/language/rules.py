@@ -37,6 +37,8 @@ PRIORITY: Final = (
     Intent.OPT_OUT,
     Intent.TALK_TO_PERSON,
     Intent.COMPLAINT,
+    Intent.REMOVE_FROM_CART,
+    Intent.VIEW_CART,
     Intent.CANCEL,
     Intent.FINANCING,
     Intent.ADD_TO_CART,
@@ -178,6 +180,12 @@ _BARE_WANT: Final = (
     r"quiero|queria|necesito|dame|danos|mandame|mandanos|anotame|anota|agregame|pasame|llevo"
     r"|me\s+llevo|serian|van"
 )
+_SET_QUANTITY_PATTERN: Final = (
+    r"\b(?:cambia|cambiame|cambialo|cambiala|cambialas|cambialos|pone|poneme|ponele|mejor"
+    r"|que\s+sean|dejalo\s+en|dejala\s+en|dejame)\s+(?:a\s+|en\s+|solo\s+)?"
+    r"(?P<n>\d{1,5}|un\s+par\s+de|una\s+docena|media\s+docena|dos|tres|cuatro|cinco|seis|siete"
+    r"|ocho|nueve|diez|doce|quince|veinte)\b(?!\s*(?:mp|megas?|cuotas|pagos|%|mm|tb|metros|m\b))"
+)
 _BARE_HAVE: Final = r"tenes|tienen|tiene|hay|quedan|llegas\s+a|llegan\s+a"
 _BARE_END: Final = r"(?:\s+(?:mas|unidades|u))?(?:\s+(?:por\s+favor|porfa|gracias))?[ ?!.,]*$"
 
@@ -249,6 +257,20 @@ PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
         0.9,
     ),
     (Intent.COMPLAINT, r"\b(?:soporte|servicio)\s+tecnico\b|\bproblema\b|\bfalla\b", 0.75),
+    (
+        Intent.VIEW_CART,
+        r"\b(?:ver|mostrame|mostrar|muestrame|pasame|mandame)\s+(?:el\s+|mi\s+)?(?:carrito|pedido|resumen)\b"
+        r"|\bque\s+(?:tengo|hay|llevo)\s+(?:en\s+(?:el|mi)\s+)?(?:carrito|pedido)\b"
+        r"|^(?:el\s+|mi\s+)?carrito[ ?!.]*$"
+        r"|\bcomo\s+(?:va|queda|quedo)\s+(?:el|mi)\s+(?:carrito|pedido)\b",
+        0.92,
+    ),
+    (
+        Intent.REMOVE_FROM_CART,
+        r"\b(?:saca|sacame|sacale|sacalo|sacala|quita|quitame|quitale|quitalo|quitala|elimina|eliminame"
+        r"|borra|borrame|borrale)\b(?!\w*\s+(?:todo|el\s+carrito))",
+        0.92,
+    ),
     (Intent.CANCEL, r"\bcancel\w*", 0.9),
     (
         Intent.CANCEL,
@@ -294,6 +316,12 @@ PATTERNS: Final[tuple[tuple[Intent, str, float], ...]] = (
         0.85,
     ),
     (Intent.ADD_TO_CART, rf"^(?:{_BARE_WANT})\s+{_NUMBER}{_BARE_END}", 0.85),
+    (Intent.ADD_TO_CART, _SET_QUANTITY_PATTERN, 0.93),
+    (
+        Intent.ADD_TO_CART,
+        rf"\b(?:{_BARE_WANT})\s+{_NUMBER}\s+(?:(?:de\s+)?(?:la|el|las|los)\s+)?[a-z]{{2,5}}-[a-z0-9]*\d",
+        0.9,
+    ),
     (Intent.PRICE_STOCK_QUESTION, rf"^(?:y\s+)?(?:{_BARE_HAVE})\s+{_NUMBER}{_BARE_END}", 0.85),
     (
         Intent.PRICE_STOCK_QUESTION,
@@ -369,6 +397,12 @@ _FEATURE_PATTERNS: Final = tuple(
 _QUANTITY: Final = re.compile(
     rf"(?:^|[^\w%.,])(?P<n>{_NUMBER})\s+(?:de\s+)?(?:(?:esas|esos|estas|estos|las|los)\s+)?(?:{_PRODUCT_NOUN}|unidades|unidad|u)\b"
     r"|\bx\s?(?P<x>\d{1,5})\b|\b(?P<times>\d{1,5})\s?x\b"
+)
+_SET_QUANTITY: Final = re.compile(_SET_QUANTITY_PATTERN)
+# "agregame 2 DS-2CE16D0T-IRPF", "3 de la HAC-B1A21": a quantity right before a model code
+_BEFORE_MODEL: Final = re.compile(
+    rf"(?:^|[^\w%.,-])(?P<n>{_NUMBER})\s+(?:(?:de\s+)?(?:la|el|las|los)\s+)?"
+    r"(?=[a-z]{2,5}-[a-z0-9]*\d)"
 )
 _FOLLOW_UP: Final = re.compile(
     r"^y\s+(?:la|el|las|los|en|de|con|otra|otro|algo|alguna|alguno)\b"
@@ -450,7 +484,9 @@ def _brand_of_model(model: str) -> str | None:
 
 
 def _quantity(folded: str) -> int | None:
-    bare = _BARE_QUANTITY.search(folded)
+    bare = _BARE_QUANTITY.search(folded) or _SET_QUANTITY.search(folded)
+    if bare is None:
+        bare = _BEFORE_MODEL.search(folded)
     if bare is not None:
         return read_number(bare.group("n"))
     for match in _QUANTITY.finditer(folded):
