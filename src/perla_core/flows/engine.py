@@ -183,6 +183,11 @@ class FlowEngine:
         match step, event:
             case IntentRouterStep(routes=routes), Interpreted(intent=intent) if intent in routes:
                 return self._enter(routes[intent], 0, ctx, interpreted)
+            case IntentRouterStep(routes=routes), OptionChosen(option_id=chosen) if (
+                chosen in routes
+            ):
+                # a button a hook sent (a summary's "Confirmar") whose id is a routed intent
+                return self._enter(routes[chosen], 0, ctx, None)
             case QuestionStep(), _:
                 option = _chosen(step.options, event)
                 if option is not None:

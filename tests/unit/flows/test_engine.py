@@ -240,3 +240,13 @@ def test_an_actions_outcomes_must_lead_to_steps_that_exist(outcomes: object, mes
     report = parse_flow(_with_outcomes(outcomes))
     assert report.flow is None
     assert any(message in str(error) for error in report.errors)
+
+
+def test_at_an_intent_router_a_button_named_after_a_routed_intent_counts_as_that_intent(
+    sales: FlowEngine,
+) -> None:
+    by_button = sales.advance(FlowState("inicio"), OptionChosen("buy"))
+    by_text = sales.advance(FlowState("inicio"), Interpreted("buy"))
+
+    assert by_button[0] == by_text[0] == FlowState("agregar_al_carrito")
+    assert sales.advance(FlowState("inicio"), OptionChosen("not-an-intent"))[0] != by_text[0]
