@@ -17,6 +17,8 @@ BENCHES = [
     "inquiries",
     "webhooks",
     "search",
+    "financing",
+    "purchase",
 ]
 
 

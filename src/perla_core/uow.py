@@ -25,10 +25,12 @@ from perla_core.customers.ports import (
     CustomerGroupRepository,
     TitleRepository,
 )
+from perla_core.documents.ports import BillingDocumentRepository, DocumentNumbering
+from perla_core.financing.ports import FinancingRateRepository
 from perla_core.inquiries.ports import InquiryRepository, UnmatchedEmailRepository
 from perla_core.managers.ports import AssignmentStateRepository, ManagerRepository
 from perla_core.onboarding.ports import ClientRepository
-from perla_core.orders.ports import CartRepository, OrderRepository
+from perla_core.orders.ports import CartRepository, OrderRepository, PaymentRepository
 from perla_core.outbox import OutboxRepository, ProcessedMessages
 from perla_core.policies.ports import GlobalRulesRepository, PolicyRepository
 from perla_core.suppliers.ports import SupplierRequestRepository
@@ -88,6 +90,18 @@ class UnitOfWork(Protocol):
 
     @property
     def products(self) -> ProductRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def financing_rates(self) -> FinancingRateRepository: ...
+
+    @property
+    def document_numbers(self) -> DocumentNumbering: ...
+
+    @property
+    def billing_documents(self) -> BillingDocumentRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

@@ -3,10 +3,8 @@
 ``catalogue.answer`` and ``catalogue.price_stock`` answer from the catalogue: the search index
 finds candidates (or the FAQ chunk of a question about shipping, payment or warranty) and
 :func:`~perla_core.answers.answer_question` quotes prices and stock read from the catalogue
-at that moment. The carts, the orders and the financing arrive in later issues. Until then a
-hook that needs their data says so honestly and fails (``ok=False``): the flow's ``on_error``
-hands the conversation to a person (reason ``hook_failed:<hook>``), who can answer. A hook
-that needs no data (clearing a cart that does not exist yet) answers on its own.
+at that moment. The cart, the summary, the confirmation and financing are the purchase's
+hooks (:mod:`perla_entrypoints.purchase_hooks`); :data:`HOOK_NAMES` lists them all.
 """
 
 from __future__ import annotations
@@ -38,46 +36,20 @@ from perla_core.search.model import (
 )
 from perla_core.search.ports import SearchIndex
 
-NOT_YET: Mapping[str, str] = {
-    "catalogue.answer": "Todavía no puedo consultar el catálogo por acá",
-    "catalogue.price_stock": "Todavía no puedo consultar precios ni stock por acá",
-    "cart.add": "Todavía no puedo armar pedidos por acá",
-    "order.confirm": "Todavía no puedo confirmar compras por acá",
-    "financing.simulate": "Todavía no puedo simular la financiación por acá",
-}
-"""Hooks whose data is not in perla yet, and what the bot tells the customer before handing
-the conversation to a person."""
-
-
-def _not_yet(sentence: str) -> Hook:
-    def hook(
-        conversation: Conversation,
-        interpretation: Interpretation | None,
-        work: ConversationUnitOfWork,
-    ) -> HookResult:
-        del conversation, interpretation, work
-        return HookResult(
-            ok=False, messages=(TextMessage(f"{sentence}, te paso con un vendedor."),)
-        )
-
-    return hook
-
-
-def _clear_cart(
-    conversation: Conversation,
-    interpretation: Interpretation | None,
-    work: ConversationUnitOfWork,
-) -> HookResult:
-    """No cart is kept yet, so there is nothing to clear: the flow confirms the cancellation."""
-    del conversation, interpretation, work
-    return HookResult(ok=True)
-
-
-def interim_hooks() -> dict[str, Hook]:
-    """Every hook the shipped flow names, honest about what perla cannot do yet."""
-    hooks: dict[str, Hook] = {name: _not_yet(sentence) for name, sentence in NOT_YET.items()}
-    hooks["cart.clear"] = _clear_cart
-    return hooks
+HOOK_NAMES: Final = (
+    "catalogue.answer",
+    "catalogue.price_stock",
+    "cart.add",
+    "cart.remove",
+    "cart.show",
+    "cart.clear",
+    "order.summary",
+    "order.confirm",
+    "buyer.identify",
+    "financing.simulate",
+)
+"""Every hook perla provides to a flow's ``action`` steps (a flow naming another is refused
+when it is loaded)."""
 
 
 # --- the catalogue (issue 7) ------------------------------------------------------------------
@@ -349,5 +321,5 @@ def catalogue_hooks(index: SearchIndex, facts: FactsSource) -> dict[str, Hook]:
 
 
 def bot_hooks(index: SearchIndex, facts: FactsSource) -> dict[str, Hook]:
-    """Every hook the shipped flow names: the catalogue's real ones, the rest interim."""
-    return interim_hooks() | catalogue_hooks(index, facts)
+    """The catalogue's hooks (the purchase's are in :mod:`perla_entrypoints.purchase_hooks`)."""
+    return catalogue_hooks(index, facts)

@@ -17,10 +17,12 @@ from perla_core.access.services import create_api_key
 from perla_core.kernel.errors import PerlaError
 from perla_entrypoints.catalogue_cli import catalog_app
 from perla_entrypoints.container import Container, build_container, settings_of
+from perla_entrypoints.financing_cli import financing_app
 from perla_entrypoints.flow_cli import flow_app
 from perla_entrypoints.hotels_cli import hotels_app
 from perla_entrypoints.inquiries_cli import inquiries_app
 from perla_entrypoints.logging import configure_logging
+from perla_entrypoints.orders_cli import orders_app
 
 app = typer.Typer(
     name="perla",
@@ -37,6 +39,8 @@ app.add_typer(hotels_app, name="hotels")
 app.add_typer(inquiries_app, name="inquiries")
 app.add_typer(flow_app, name="flow")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(orders_app, name="orders")
+app.add_typer(financing_app, name="financing")
 
 console = Console()
 err = Console(stderr=True)

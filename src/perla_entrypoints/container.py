@@ -8,6 +8,7 @@ users swap any adapter with ``container.<provider>.override(...)``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,10 +38,12 @@ from perla_core.uow import UnitOfWork
 from perla_entrypoints.settings import Settings
 
 if TYPE_CHECKING:
+    from perla_adapters.documents.links import LinkSigner
     from perla_adapters.flows.yaml_source import FlowFile
     from perla_core.answers import FactsSource
     from perla_core.catalogue.model import ExchangeRate
     from perla_core.conversations import BotDeps
+    from perla_core.documents import DocumentRenderer, DocumentStore
     from perla_core.language import IntentInterpreter
     from perla_core.messaging import Messenger
     from perla_core.search.ports import Embedder, SearchIndex
@@ -232,10 +235,10 @@ def shipped_flow_path() -> Path:
 def make_flow_file(settings: Settings) -> FlowFile:
     """The bot's flow file (re-read when it changes), checked against the hooks perla has."""
     from perla_adapters.flows.yaml_source import FlowFile  # noqa: PLC0415
-    from perla_entrypoints.bot_hooks import interim_hooks  # noqa: PLC0415
+    from perla_entrypoints.bot_hooks import HOOK_NAMES  # noqa: PLC0415
 
     path = Path(settings.flow_file) if settings.flow_file else shipped_flow_path()
-    return FlowFile(path, hooks=tuple(interim_hooks()))
+    return FlowFile(path, hooks=HOOK_NAMES)
 
 
 def make_bot(
@@ -244,14 +247,27 @@ def make_bot(
     settings: Settings,
     search_index: SearchIndex,
     facts: FactsSource,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    ids: IdGenerator,
+    rate: Callable[[], ExchangeRate],
 ) -> BotDeps:
     from perla_core.conversations import BotDeps  # noqa: PLC0415
+    from perla_core.orders.pricing import CataloguePricing  # noqa: PLC0415
     from perla_entrypoints.bot_hooks import bot_hooks  # noqa: PLC0415
+    from perla_entrypoints.purchase_hooks import PurchaseDeps, purchase_hooks  # noqa: PLC0415
 
+    purchase = PurchaseDeps(
+        index=search_index,
+        pricing=CataloguePricing(uow_factory, clock, rate),
+        clock=clock,
+        ids=ids,
+        idle_for=timedelta(minutes=settings.order_idle_minutes),
+    )
     return BotDeps(
         interpreter=interpreter,
         flow=flow_file.current,
-        hooks=bot_hooks(search_index, facts),
+        hooks={**bot_hooks(search_index, facts), **purchase_hooks(purchase)},
         sender=settings.whatsapp_sender,
     )
 
@@ -279,6 +295,46 @@ def make_exchange_rate(settings: Settings, clock: Clock) -> Callable[[], Exchang
     from perla_core.catalogue.model import ExchangeRate  # noqa: PLC0415
 
     return lambda: ExchangeRate.parse(settings.usd_ars_rate, clock.now().date())
+
+
+def make_link_signer(settings: Settings, clock: Clock) -> LinkSigner:
+    """Signs perla's document links: the configured secret, or one kept in the data folder."""
+    from perla_adapters.documents.links import (  # noqa: PLC0415
+        LinkSigner,
+        load_or_create_secret,
+    )
+
+    secret = settings.documents_link_secret or load_or_create_secret(
+        settings.data_dir / "documents-link-secret"
+    )
+    return LinkSigner(secret, settings.public_base_url, clock)
+
+
+def make_document_store(settings: Settings, links: LinkSigner) -> DocumentStore:
+    """S3 when ``document_store`` is ``s3``; the local folder (``documents_dir``) otherwise."""
+    if settings.document_store == "s3":
+        from perla_adapters.documents.s3 import S3DocumentStore  # noqa: PLC0415
+
+        return S3DocumentStore(
+            settings.s3_bucket or "",
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_access_secret,
+            timeout=settings.gateway_timeout_seconds,
+            retries=settings.gateway_retries,
+        )
+    from perla_adapters.documents.local import LocalDocumentStore  # noqa: PLC0415
+
+    folder = Path(settings.documents_dir) if settings.documents_dir else None
+    return LocalDocumentStore(folder or settings.data_dir / "documents", links)
+
+
+def make_document_renderer() -> DocumentRenderer:
+    from perla_adapters.documents.pdf import FpdfDocumentRenderer  # noqa: PLC0415
+
+    return FpdfDocumentRenderer()
 
 
 def make_facts(
@@ -373,7 +429,18 @@ class Container(containers.DeclarativeContainer):
         settings=settings,
         search_index=search_index,
         facts=catalogue_facts,
+        uow_factory=uow.provider,
+        clock=clock,
+        ids=ids,
+        rate=exchange_rate,
     )
+
+    # billing documents: their PDFs (fpdf2), where they are kept, and perla's signed links
+    document_links = providers.Singleton(make_link_signer, settings=settings, clock=clock)
+    document_store = providers.Singleton(
+        make_document_store, settings=settings, links=document_links
+    )
+    document_renderer = providers.Singleton(make_document_renderer)
 
     # outbox handlers by topic (see perla_entrypoints.handlers)
     handlers = providers.Singleton(HandlerRegistry)

@@ -15,10 +15,13 @@ from perla_core.credentials import events as cred
 from perla_core.inquiries import delivery as inquiry_delivery
 from perla_core.onboarding import events as onb
 from perla_core.onboarding import registration, sync
+from perla_core.orders import events as orders_events
+from perla_core.orders import sales
 from perla_core.outbox import HandlerRegistry, OutboxMessage
 from perla_core.policies import events as pol
 from perla_core.suppliers import delivery
 from perla_core.suppliers import events as sup
+from perla_entrypoints.billing_wiring import with_billing_handlers
 from perla_entrypoints.container import Container, settings_of
 
 CREDENTIAL_TOPICS: tuple[str, ...] = tuple(
@@ -108,12 +111,18 @@ def build_handlers(container: Container) -> HandlerRegistry:
             mail_from=settings.mail_from,
         )
 
+    def erp_order(event: Any, _: OutboxMessage) -> None:
+        sales.record_in_erp(event.aggregate_id, uow(), container.dome(), clock())
+
     def search_index(event: Any, _: OutboxMessage) -> None:
         index_product(
             event.sku, uow(), clock(), container.exchange_rate(), container.search_index()
         )
 
     registry = HandlerRegistry()
+    registry = registry.with_handler(
+        orders_events.OrderPreInvoiced.event_name, sales.ERP_OPERATION, erp_order
+    )
     for topic in CATALOGUE_TOPICS:
         registry = registry.with_handler(topic, SEARCH_INDEX_HANDLER, search_index)
     registry = registry.with_handler(
@@ -139,6 +148,7 @@ def build_handlers(container: Container) -> HandlerRegistry:
         registry = registry.with_handler(topic, "perlahub.push_credential", credential)
     for topic in POLICY_TOPICS:
         registry = registry.with_handler(topic, "perlahub.push_policy", policy)
+    registry = with_billing_handlers(registry, container)
     return inquiry_delivery.with_inquiry_handlers(
         registry,
         uow=container.uow,

@@ -16,6 +16,8 @@ import structlog
 from perla_core.outbox import RELAY_TASK
 from perla_entrypoints.container import Container, settings_of
 from perla_entrypoints.workers import (
+    EXPIRE_ORDERS_EVERY,
+    EXPIRE_ORDERS_TASK,
     HOTEL_SYNC_TASK,
     POLICY_TASK,
     REMINDER_TASK,
@@ -74,6 +76,7 @@ def run_scheduler(container: Container, stop: threading.Event) -> None:
     cadences = [
         Cadence(HOTEL_SYNC_TASK, settings.hotel_sync_minutes, time.monotonic),
         Cadence(SWEEP_TASK, 0, time.monotonic, seconds=SWEEP_AFTER.total_seconds()),
+        Cadence(EXPIRE_ORDERS_TASK, 0, time.monotonic, seconds=EXPIRE_ORDERS_EVERY.total_seconds()),
     ]
     log.info("scheduler.started", tick_seconds=interval)
     while not stop.is_set():

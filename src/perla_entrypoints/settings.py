@@ -115,6 +115,12 @@ class Settings:
     event with 503 (perla never makes one up). Never logged."""
     zenvia_webhook_header: str = "X-Perla-Webhook-Secret"
     """The header that carries ``zenvia_webhook_secret``."""
+    payments_webhook_secret: str | None = None
+    """The shared secret of ``POST /webhooks/payments``: the provider signs the raw body with
+    HMAC-SHA256 and sends ``X-Perla-Signature: sha256=<hex>``. Unset: the route refuses every
+    payment with 503. Never logged."""
+    order_idle_minutes: int = 120
+    """How long a WhatsApp cart or an unanswered summary waits before it expires."""
     webhook_max_bytes: int = 262_144
     """Largest webhook body accepted (then 413)."""
     operators_email: str | None = None
@@ -139,6 +145,45 @@ class Settings:
     catalogue_file: str | None = None
     """A catalogue file (CSV or JSON) the demo imports. Default: the shipped
     ``catalogue_sample.csv``."""
+    document_store: str = "local"
+    """Where pre-invoice and invoice PDFs are kept: ``local`` (a folder, ``documents_dir``) or
+    ``s3`` (``s3_bucket``)."""
+    documents_dir: str | None = None
+    """The local document folder. Default: ``<data_dir>/documents``."""
+    s3_bucket: str | None = None
+    """The S3 bucket of the documents (``document_store = "s3"``)."""
+    s3_prefix: str = ""
+    """A key prefix inside the bucket (``perla/``)."""
+    s3_endpoint_url: str | None = None
+    """Another S3 endpoint (MinIO, a local double). Default: AWS's."""
+    s3_region: str | None = None
+    """The bucket's region (``sa-east-1``)."""
+    s3_access_key_id: str | None = None
+    """The S3 access key id. Default: boto3's own chain (environment, instance role)."""
+    s3_access_secret: str | None = None
+    """The S3 secret access key (never logged)."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """perla's public address: links to locally stored documents start with it."""
+    documents_link_secret: str | None = None
+    """Signs perla's document links (HMAC). Default: a random one kept in
+    ``<data_dir>/documents-link-secret`` (never logged)."""
+    document_link_seconds: int = 604_800
+    """How long a document link stays valid (default seven days)."""
+    seller_legal_name: str = "MICROCOM S.R.L."
+    """The seller printed on pre-invoices and invoices."""
+    seller_cuit: str = "30-71234567-1"
+    """The seller's CUIT (validated)."""
+    seller_address: str = "Av. Corrientes 1234, CABA"
+    """The seller's fiscal address."""
+    seller_vat_condition: str = "Responsable Inscripto"
+    """The seller's VAT condition (Responsable Inscripto, Monotributista, Exento ...)."""
+    pre_invoice_series: str = "PF-0001"
+    """The series pre-invoices are numbered in, without gaps."""
+    invoice_series: str = "A-0001"
+    """The series invoices are numbered in, without gaps."""
+    executives_email: str | None = None
+    """Where MICROCOM's executives get every pre-invoice and invoice (after the order's
+    account manager). Unset: only the account manager."""
 
     @property
     def effective_database_url(self) -> str:
@@ -212,6 +257,8 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
             ) from None
     if "log_format" in out and out["log_format"] not in ("console", "json"):
         raise InvalidValue("must be console or json", field="PERLA_LOG_FORMAT")
+    if "document_store" in out and out["document_store"] not in ("local", "s3"):
+        raise InvalidValue("must be local or s3", field="PERLA_DOCUMENT_STORE")
     return out
 
 

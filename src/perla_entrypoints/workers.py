@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,6 +18,7 @@ from perla_core import conversations
 from perla_core.access.model import SYSTEM
 from perla_core.hotels.services import sync_hotels_from_dome
 from perla_core.inquiries.services import send_due_reminders
+from perla_core.orders import sales
 from perla_core.outbox import DELIVER_TASK, RELAY_TASK, deliver_outbox_message, relay_outbox
 from perla_core.policies.services import apply_due_policy_changes
 from perla_entrypoints.container import Container, settings_of
@@ -29,11 +31,44 @@ REMINDER_TASK = "send_due_reminders"
 REMINDER_BATCH = 500
 CONVERSATION_TASK = "process_conversation"
 SWEEP_TASK = "sweep_conversations"
+EXPIRE_ORDERS_TASK = "expire_idle_orders"
+EXPIRE_ORDERS_EVERY = timedelta(minutes=5)
 SWEEP_AFTER = timedelta(seconds=5)
 """Events waiting longer than this are taken as a lost enqueue and enqueued again."""
 
 _registered: dict[int, dict[str, dramatiq.Actor[..., None]]] = {}
 _lock = threading.Lock()
+
+
+def _declare(
+    broker: dramatiq.Broker,
+    name: str,
+    fn: Callable[..., None],
+    *,
+    seconds: int,
+    max_retries: int = 0,
+    max_backoff: int = 60_000,
+) -> dramatiq.Actor[..., None]:
+    return dramatiq.actor(
+        actor_name=name,
+        queue_name=QUEUE,
+        broker=broker,
+        time_limit=seconds * 1000,
+        max_retries=max_retries,
+        min_backoff=1_000,
+        max_backoff=max_backoff,
+    )(fn)
+
+
+def _order_expiry(container: Container) -> Callable[[], None]:
+    def expire_orders() -> None:
+        """Cancel the WhatsApp carts and summaries idle for longer than allowed."""
+        idle_for = timedelta(minutes=settings_of(container).order_idle_minutes)
+        count = sales.expire_idle_orders(container.uow(), container.clock().now(), idle_for)
+        if count:
+            log.info("orders.expired", count=count)
+
+    return expire_orders
 
 
 def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., None]]:
@@ -112,23 +147,7 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., None]
             if waiting:
                 log.info("conversations.swept", contacts=len(waiting))
 
-        def declare(
-            name: str,
-            fn: Callable[..., None],
-            *,
-            seconds: int,
-            max_retries: int = 0,
-            max_backoff: int = 60_000,
-        ) -> dramatiq.Actor[..., None]:
-            return dramatiq.actor(
-                actor_name=name,
-                queue_name=QUEUE,
-                broker=broker,
-                time_limit=seconds * 1000,
-                max_retries=max_retries,
-                min_backoff=1_000,
-                max_backoff=max_backoff,
-            )(fn)
+        declare = functools.partial(_declare, broker)
 
         actors: dict[str, dramatiq.Actor[..., None]] = {
             CONVERSATION_TASK: declare(
@@ -138,6 +157,7 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., None]
             REMINDER_TASK: declare(REMINDER_TASK, send_reminders, seconds=120),
             HOTEL_SYNC_TASK: declare(HOTEL_SYNC_TASK, sync_hotels, seconds=600),
             POLICY_TASK: declare(POLICY_TASK, apply_policy_changes, seconds=60),
+            EXPIRE_ORDERS_TASK: declare(EXPIRE_ORDERS_TASK, _order_expiry(container), seconds=120),
             RELAY_TASK: declare(RELAY_TASK, relay, seconds=60),
             DELIVER_TASK: declare(
                 DELIVER_TASK, deliver, seconds=120, max_retries=10, max_backoff=300_000

@@ -6,19 +6,21 @@ only a database enforces (foreign keys); and the assignment rules through the us
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID
 
 import attrs
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from tests.contract.builders import AGENT, NewUow, a_validated_client, fields_of, stored_clients
 from tests.unit.customers.builders import ADMIN, BOT, World
+from tests.unit.orders.builders import a_shelf
 
 from perla_adapters.memory import FixedClock, SequentialIds
 from perla_adapters.sql import SqlAlchemyUnitOfWork
+from perla_adapters.sql.tables import orders as orders_table
 from perla_core.customers.commands import SaveCustomerAccount
 from perla_core.customers.model import (
     CUSTOMER_GROUP_ID,
@@ -41,7 +43,20 @@ from perla_core.kernel.pagination import PageRequest
 from perla_core.kernel.values import Email, Phone
 from perla_core.managers.assignment import AssignmentReason
 from perla_core.managers.model import AssignmentState, DistributionRule, Manager
-from perla_core.orders.model import Cart, CartStatus, Order, OrderChannel, OrderLine, OrderStatus
+from perla_core.orders import sales
+from perla_core.orders.model import (
+    Cart,
+    CartStatus,
+    ChosenFinancing,
+    DocumentRef,
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentChannel,
+    PricedSku,
+)
 from perla_core.orders.ports import CartCounts, CartQuery, OrderQuery, OrderTotals
 from perla_core.outbox import OutboxMessage
 
@@ -708,3 +723,233 @@ def test_on_sql_the_round_robin_turn_survives_a_restart(sql_world: SqlWorld) -> 
     assert picks == [ana, bea, ana]
     assert world.state().cursor == ana
     assert world.state().version == 3
+
+
+# --- the purchase lifecycle and payments (issue 8) ------------------------------------------------
+
+
+def _whatsapp_order(ids: SequentialIds, clock: FixedClock, client_id: UUID, number: int) -> Order:
+    lines = (
+        OrderLine("Cámara domo", 2, Money.of("10000.00", "ARS"), sku="CAM-1"),
+        OrderLine("Disco 2 TB", 1, Money.of("50000.00", "ARS"), Decimal("5.00"), "DISK-2",
+                  Decimal("10.50")),
+    )  # fmt: skip
+    return Order.create(
+        order_id=ids.new_id(),
+        number=number,
+        client_id=client_id,
+        currency="ARS",
+        channel=OrderChannel.WHATSAPP,
+        lines=lines,
+        now=clock.now(),
+        actor=AGENT,
+    )
+
+
+PRICES = {
+    "CAM-1": PricedSku("CAM-1", "Cámara domo", Money.of("10000.00", "ARS"), Decimal("21.00"), 9),
+    "DISK-2": PricedSku("DISK-2", "Disco 2 TB", Money.of("50000.00", "ARS"), Decimal("10.50"), 9),
+}
+"""The catalogue as the lines of :func:`_whatsapp_order` price it: nothing changed."""
+
+
+def _payment(order_id: UUID, payment_id: str, amount: str, clock: FixedClock) -> Payment:
+    return Payment(
+        payment_id, order_id, Money.of(amount, "ARS"), "transfer", clock.now(), clock.now(),
+        "system", PaymentChannel.WEBHOOK,
+    )  # fmt: skip
+
+
+class TestOrderLifecycleContract:
+    def test_an_order_through_the_whole_purchase_comes_back_equal_at_every_step(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        [client] = _clients(new_uow, clock, ids)
+        order = _whatsapp_order(ids, clock, client, 1)
+        plan = ChosenFinancing(
+            3, Money.of("30000.00", "ARS"), Money.of("90000.00", "ARS"), Decimal("60.00"),
+            Decimal("79.59"), Decimal("85.10"), Decimal("101.20"), "rule-1",
+        )  # fmt: skip
+        steps: list[Callable[[Order], object]] = [
+            lambda o: o.send_summary(now=clock.now(), actor=AGENT),
+            lambda o: o.choose_financing(plan, now=clock.now(), actor=AGENT),
+            lambda o: o.confirm(o.summary_version, PRICES, now=clock.now(), actor=AGENT),
+            lambda o: o.mark_pre_invoiced(
+                DocumentRef("doc-1", "PF-0001", 12, clock.now()), now=clock.now(), actor=AGENT
+            ),
+            lambda o: o.register_payment(
+                "mp-1", Money.of("1000.01", "ARS"), now=clock.now(), actor=AGENT
+            ),
+            lambda o: o.mark_recorded("PV000001", now=clock.now(), actor=AGENT),
+            lambda o: o.register_payment("mp-2", o.balance, now=clock.now(), actor=AGENT),
+            lambda o: o.mark_invoiced(
+                DocumentRef("doc-2", "FA-0001", 3, clock.now()), now=clock.now(), actor=AGENT
+            ),
+        ]
+        with new_uow() as uow:
+            uow.orders.add(order)
+            uow.commit()
+        for step in steps:
+            clock.advance(timedelta(minutes=1))
+            with new_uow() as uow:
+                loaded = uow.orders.get(order.id)
+                step(loaded)
+                uow.orders.save(loaded)
+                uow.commit()
+            with new_uow() as uow:
+                got = uow.orders.get(order.id)
+            assert fields_of(got) == fields_of(loaded)
+
+        assert got.status is OrderStatus.INVOICED
+        assert got.financing == plan
+        assert got.total_with_vat == Money.of("76687.50", "ARS")
+        assert got.paid == got.total_with_vat
+        assert [x.vat_rate for x in got.lines] == [Decimal("21.00"), Decimal("10.50")]
+
+    def test_idle_finds_the_orders_waiting_on_the_client_least_recently_changed_first(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        [client] = _clients(new_uow, clock, ids)
+        cart_ = _whatsapp_order(ids, clock, client, 1)
+        clock.advance(timedelta(minutes=1))
+        awaiting = _whatsapp_order(ids, clock, client, 2)
+        awaiting.channel = OrderChannel.BACKOFFICE
+        awaiting.send_summary(now=clock.now(), actor=AGENT)
+        backoffice = _order(ids, clock, client, 3)
+        backoffice.channel = OrderChannel.BACKOFFICE
+        confirmed = _whatsapp_order(ids, clock, client, 4)
+        confirmed.send_summary(now=clock.now(), actor=AGENT)
+        assert confirmed.confirm(1, PRICES, now=clock.now(), actor=AGENT).confirmed
+        clock.advance(timedelta(minutes=1))
+        recent = _whatsapp_order(ids, clock, client, 5)
+        with new_uow() as uow:
+            for o in (cart_, awaiting, backoffice, confirmed, recent):
+                uow.orders.add(o)
+            uow.commit()
+
+        with new_uow() as uow:
+            found = uow.orders.idle(clock.now(), 10)
+            assert [o.id for o in found] == [cart_.id, awaiting.id]
+            assert [o.id for o in uow.orders.seen] == [cart_.id, awaiting.id]
+            assert [o.id for o in uow.orders.idle(clock.now(), 1)] == [cart_.id]
+            assert uow.orders.by_number(5).id == recent.id
+            with pytest.raises(NotFound):
+                uow.orders.by_number(99)
+
+    def test_the_paid_amount_and_documents_of_another_order_stay_apart(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        [client] = _clients(new_uow, clock, ids)
+        first, second = (_whatsapp_order(ids, clock, client, n) for n in (1, 2))
+        with new_uow() as uow:
+            uow.orders.add(first)
+            uow.orders.add(second)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.orders.get(second.id).pre_invoice is None
+            assert uow.orders.get(second.id).paid_amount == 0
+
+
+class TestPaymentRepositoryContract:
+    def test_a_payment_comes_back_equal_once_per_id_for_an_existing_order(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        [client] = _clients(new_uow, clock, ids)
+        order = _whatsapp_order(ids, clock, client, 1)
+        later = _payment(order.id, "mp-2", "10.50", clock)
+        clock.advance(timedelta(minutes=-5))
+        earlier = _payment(order.id, "mp-1", "1000.00", clock)
+        with new_uow() as uow:
+            uow.orders.add(order)
+            uow.payments.add(later)
+            uow.payments.add(earlier)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.payments.find("mp-1") == earlier
+            assert uow.payments.find("nope") is None
+            assert uow.payments.for_order(order.id) == [earlier, later]
+            assert uow.payments.for_order(ids.new_id()) == []
+            with pytest.raises(AlreadyExists) as taken:
+                uow.payments.add(_payment(order.id, "mp-1", "5.00", clock))
+            assert taken.value.field == "payment_id"
+            with pytest.raises(NotFound):
+                uow.payments.add(_payment(ids.new_id(), "mp-3", "5.00", clock))
+
+    def test_the_same_payment_id_committed_by_another_unit_of_work_first_is_refused(
+        self, new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+    ) -> None:
+        [client] = _clients(new_uow, clock, ids)
+        order = _whatsapp_order(ids, clock, client, 1)
+        with new_uow() as uow:
+            uow.orders.add(order)
+            uow.commit()
+        late = new_uow()
+        with new_uow() as first, late:
+            first.payments.add(_payment(order.id, "mp-1", "10.00", clock))
+            first.commit()
+            with pytest.raises(AlreadyExists):
+                late.payments.add(_payment(order.id, "mp-1", "10.00", clock))
+
+        with new_uow() as uow:
+            assert len(uow.payments.for_order(order.id)) == 1
+
+
+def test_on_sql_lines_stored_before_vat_existed_read_as_21_percent(sql_engine: Engine) -> None:
+    clock, ids = FixedClock(), SequentialIds()
+
+    def new_uow() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(sql_engine, clock, ids)
+
+    [client] = _clients(new_uow, clock, ids)
+    order = _whatsapp_order(ids, clock, client, 1)
+    with new_uow() as uow:
+        uow.orders.add(order)
+        uow.commit()
+    old_lines = [
+        {"description": "Cámara", "quantity": 1, "unit_price": {"amount": "100.00",
+         "currency": "ARS"}, "discount_pct": "0.00", "sku": "CAM-1", "total": "100.00"}
+    ]  # fmt: skip
+    with sql_engine.begin() as conn:
+        conn.execute(update(orders_table).values(lines=old_lines))
+
+    with new_uow() as uow:
+        got = uow.orders.get(order.id)
+
+    assert got.lines[0].vat_rate == Decimal("21.00")
+    assert got.total_with_vat == Money.of("121.00", "ARS")
+
+
+def test_on_sql_the_purchase_use_cases_count_a_payment_once(sql_world: SqlWorld) -> None:
+    shelf = a_shelf()
+    client = sql_world.client()
+    uow, clock = sql_world.uow, sql_world.clock
+    started = sales.start_order_for_client(uow, clock, sql_world.ids, BOT, client_id=client)
+    sales.add_item(uow, shelf, clock, BOT, order_id=started.order_id, sku="CAM-1", quantity=1)
+    sent = sales.send_summary(uow, clock, BOT, order_id=started.order_id)
+    sales.confirm_order(uow, shelf, clock, BOT, order_id=started.order_id,
+                        summary_version=sent.summary_version)  # fmt: skip
+
+    for _ in range(2):
+        result = sales.record_payment(uow, clock, BOT, payment_id="mp-1", amount="12100.00",
+                                      currency="ARS", order_number=started.number)  # fmt: skip
+
+    assert result.duplicate
+    order = sql_world.stored_order(started.order_id)
+    assert order.paid == Money.of("12100.00", "ARS")
+    assert order.is_fully_paid
+    assert order.status is OrderStatus.CONFIRMED  # paid; becomes PAID once pre-invoiced+recorded
+
+
+def test_on_sql_idle_orders_expire_once(sql_world: SqlWorld) -> None:
+    shelf = a_shelf()
+    uow, clock = sql_world.uow, sql_world.clock
+    started = sales.start_order_for_client(uow, clock, sql_world.ids, BOT,
+                                           client_id=sql_world.client())  # fmt: skip
+    sales.add_item(uow, shelf, clock, BOT, order_id=started.order_id, sku="CAM-1", quantity=1)
+    clock.advance(timedelta(hours=3))
+
+    assert sales.expire_idle_orders(uow, clock.now(), timedelta(hours=2)) == 1
+    assert sales.expire_idle_orders(uow, clock.now(), timedelta(hours=2)) == 0
+    assert sql_world.stored_order(started.order_id).cancellation_reason == "expired"

@@ -25,6 +25,8 @@ from perla_core.gateways.dome import (
     DomeContact,
     DomeCustomerRequest,
     DomeGateway,
+    DomeOrderLine,
+    DomeOrderRequest,
     DomeSupplier,
     DomeSupplierRequest,
 )
@@ -70,6 +72,28 @@ def a_supplier(**changes: Any) -> DomeSupplierRequest:
         bic="CAIXESBBXXX",
         account_holder="Hoteles del Sol S.A.",
         phone="+34952123456",
+    )
+    return attrs.evolve(request, **changes)
+
+
+def an_order(**changes: Any) -> DomeOrderRequest:
+    """A confirmed order of 2 cameras (21 % VAT) and a disk (10.5 %) with its pre-invoice."""
+    request = DomeOrderRequest(
+        external_ref=f"order-{secrets.token_hex(4)}",
+        order_number=str(secrets.randbelow(10**6) + 1),
+        currency="ARS",
+        lines=(
+            DomeOrderLine("Cámara domo", 2, "10000.00", "21.00", "20000.00", sku="CAM-1"),
+            DomeOrderLine("Disco 2 TB", 1, "50000.00", "10.50", "47500.00", "5.00", "DISK-2"),
+        ),
+        net_total="67500.00",
+        vat_total="9187.50",
+        total="76687.50",
+        pre_invoice_series="PF-0001",
+        pre_invoice_number=12,
+        customer_tax_id="20123456786",
+        customer_tax_country="AR",
+        installments=3,
     )
     return attrs.evolve(request, **changes)
 
@@ -133,6 +157,53 @@ class DomeGatewayContract:
     def listings_asked(self) -> int:
         """How many supplier listings reached Dome."""
         raise NotImplementedError
+
+    def orders_with_ref(self, external_ref: str) -> int:
+        raise NotImplementedError
+
+    # --- orders (issue 8) ---------------------------------------------------------------
+
+    def test_an_order_is_recorded_once_per_key_and_the_same_key_answers_the_same_record(
+        self, dome: DomeGateway
+    ) -> None:
+        request, key = an_order(), a_key()
+
+        record = dome.record_order(request, key)
+        again = dome.record_order(request, key)
+
+        assert again == record
+        assert record.reference
+        assert (record.external_ref, record.order_number, record.total, record.status) == (
+            request.external_ref, request.order_number, "76687.50", "recorded",
+        )  # fmt: skip
+        assert record.recorded_at.tzinfo is not None
+        assert self.orders_with_ref(request.external_ref) == 1
+        with pytest.raises(ExternalConflict) as caught:
+            dome.record_order(an_order(), key)
+        assert caught.value.reason == "idempotency_key_reused"
+
+    def test_an_order_whose_totals_do_not_add_up_or_without_customer_is_rejected(
+        self, dome: DomeGateway
+    ) -> None:
+        with pytest.raises(ExternalRejected) as totals:
+            dome.record_order(an_order(net_total="67000.00", total="76187.50"), a_key())
+        with pytest.raises(ExternalRejected) as nobody:
+            dome.record_order(an_order(customer_tax_id=None, lines=()), a_key())
+        with pytest.raises(ExternalRejected) as unknown:
+            dome.record_order(an_order(customer_code="C999999"), a_key())
+
+        assert totals.value.fields == ["net_total"]
+        assert set(nobody.value.fields) >= {"customer_code", "lines"}
+        assert unknown.value.fields == ["customer_code"]
+
+    def test_an_order_of_a_known_customer_is_recorded_by_its_code(self, dome: DomeGateway) -> None:
+        customer = dome.create_customer(a_customer(), a_key())
+
+        record = dome.record_order(
+            an_order(customer_code=customer.code, customer_tax_id=None), a_key()
+        )
+
+        assert record.status == "recorded"
 
     # --- customers ---------------------------------------------------------------------
 
@@ -455,6 +526,9 @@ class TestInMemoryDome(DomeGatewayContract):
     def listings_asked(self) -> int:
         return sum(1 for c in self.memory.calls if c.operation == "suppliers.list")
 
+    def orders_with_ref(self, external_ref: str) -> int:
+        return sum(1 for o in self.memory.orders if o.external_ref == external_ref)
+
     def test_a_listing_can_be_made_to_fail_like_any_other_call(self) -> None:
         dome = InMemoryDome()
         dome.fail_next(1, operation="suppliers.list")
@@ -518,6 +592,9 @@ class TestHttpDomeAgainstTheSimulator(DomeGatewayContract):
 
     def listings_asked(self) -> int:
         return sum(1 for r in self.control.requests("GET") if r["path"] == "/api/v1/suppliers")
+
+    def orders_with_ref(self, external_ref: str) -> int:
+        return sum(1 for o in self.control.records("orders") if o["external_ref"] == external_ref)
 
     def test_a_listing_answered_503_is_retried_and_the_page_comes_back_whole(
         self, dome: DomeGateway

@@ -47,7 +47,19 @@ CUSTOMER_TABLES = {
 }
 CONVERSATION_TABLES = {"conversations", "conversation_message_refs", "received_events"}
 CATALOGUE_TABLES = {"products", "product_prices", "product_stock"}
-TABLES = FOURTH_TABLES | INQUIRY_TABLES | CUSTOMER_TABLES | CONVERSATION_TABLES | CATALOGUE_TABLES
+FINANCING_TABLES = {"financing_rates"}
+DOCUMENT_TABLES = {"document_series", "billing_documents"}
+SALES_TABLES = {"payments"}
+TABLES = (
+    FOURTH_TABLES
+    | INQUIRY_TABLES
+    | CUSTOMER_TABLES
+    | CONVERSATION_TABLES
+    | CATALOGUE_TABLES
+    | FINANCING_TABLES
+    | DOCUMENT_TABLES
+    | SALES_TABLES
+)
 
 
 @pytest.fixture

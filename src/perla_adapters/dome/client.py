@@ -22,6 +22,8 @@ from perla_adapters.http_support import JsonHttpClient, RetryPolicy, decode, wir
 from perla_core.gateways.dome import (
     DomeCustomer,
     DomeCustomerRequest,
+    DomeOrderRecord,
+    DomeOrderRequest,
     DomeSupplier,
     DomeSupplierPage,
     DomeSupplierRequest,
@@ -45,7 +47,7 @@ def strict_numbers(converter: cattrs.Converter) -> cattrs.Converter:
 
 
 class HttpDomeGateway:
-    """Dome's customers and suppliers through its HTTP API.
+    """Dome's customers, suppliers and orders through its HTTP API.
 
     ``timeout`` is per attempt, in seconds; ``retries`` is how many times an idempotent call
     is repeated after the first attempt; ``backoff``/``max_backoff`` shape the waits (tests
@@ -105,6 +107,15 @@ class HttpDomeGateway:
             idempotency_key=idempotency_key,
         )
         return decode(self._wire, SYSTEM, data, DomeSupplier, "supplier")
+
+    def record_order(self, request: DomeOrderRequest, idempotency_key: str) -> DomeOrderRecord:
+        data = self._http.request(
+            "POST",
+            "/api/v1/orders",
+            body=self._wire.unstructure(request),
+            idempotency_key=idempotency_key,
+        )
+        return decode(self._wire, SYSTEM, data, DomeOrderRecord, "order")
 
     def get_supplier(self, code: str) -> DomeSupplier:
         data = self._http.request(

@@ -20,7 +20,7 @@ from perla_adapters.dome.client import strict_numbers
 from perla_adapters.http_support import problem_fields
 from perla_adapters.memory.dome import ExistingSupplier, InMemoryDome
 from perla_adapters.simulators import DEFAULT_API_KEY, BadRequest, SimulatorKit
-from perla_core.gateways.dome import DomeCustomerRequest, DomeSupplierRequest
+from perla_core.gateways.dome import DomeCustomerRequest, DomeOrderRequest, DomeSupplierRequest
 from perla_core.gateways.errors import RemoteFieldError
 
 LISTING_PARAMETERS: Final = ("kind", "country", "city", "updated_since", "cursor", "limit")
@@ -35,7 +35,11 @@ def create_dome_simulator(
     kit = SimulatorKit(
         "dome",
         api_key,
-        records=lambda: {"customers": held.customers, "suppliers": held.suppliers},
+        records=lambda: {
+            "customers": held.customers,
+            "suppliers": held.suppliers,
+            "orders": held.orders,
+        },
         forget=held.reset,
     )
     strict_numbers(kit.wire)
@@ -118,8 +122,23 @@ def create_dome_simulator(
             get_supplier,
             list_suppliers,
             seed_suppliers,
+            _order_route(kit, held),
         ]
     )
+
+
+def _order_route(kit: SimulatorKit, held: InMemoryDome) -> Any:
+    """``POST /api/v1/orders``: record an order and its pre-invoice (idempotent by key)."""
+
+    @post("/api/v1/orders", status_code=201)
+    async def record_order(request: Request[Any, Any, Any]) -> Response[Any]:
+        payload = await kit.read(request, DomeOrderRequest)
+        key = kit.idempotency_key(request)
+        replayed = held.ledger.knows("orders.record", key)
+        record = held.record_order(payload, key)
+        return kit.answer(record, status=201, replayed=replayed)
+
+    return record_order
 
 
 def _listing_parameters(

@@ -430,6 +430,26 @@ class InMemoryOrderRepository:
     def get(self, order_id: UUID) -> Order:
         return self._table.get(order_id)
 
+    def exists(self, order_id: UUID) -> bool:
+        """Whether the order is stored or staged (what a foreign key to ``orders`` checks)."""
+        with self._store.lock:
+            return order_id in self._table.rows()
+
+    def by_number(self, number: int) -> Order:
+        with self._store.lock:
+            found = next((o for o in self._table.rows().values() if o.number == number), None)
+        if found is None:
+            raise NotFound("order", f"number {number}")
+        return self._table.get(found.id)
+
+    def idle(self, before: datetime, limit: int) -> builtins.list[Order]:
+        with self._store.lock:
+            rows = [
+                o for o in self._table.rows().values() if o.may_expire() and o.updated_at < before
+            ]
+        rows.sort(key=lambda o: (o.updated_at, o.id.int))
+        return [self._table.get(o.id) for o in rows[:limit]]
+
     def next_number(self) -> int:
         with self._store.lock:
             self._store.order_number_sequence += 1

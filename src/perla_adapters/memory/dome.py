@@ -24,6 +24,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import TypeVar, cast
 
 import attrs
@@ -35,6 +36,8 @@ from perla_core.gateways.dome import (
     DomeContact,
     DomeCustomer,
     DomeCustomerRequest,
+    DomeOrderRecord,
+    DomeOrderRequest,
     DomeSupplier,
     DomeSupplierPage,
     DomeSupplierRequest,
@@ -62,6 +65,7 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 SLUG = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 TAX_ID = re.compile(r"^[A-Z0-9]{4,20}$")
+AMOUNT = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$")
 
 
 # --- shared by the in-memory gateways -------------------------------------------------------
@@ -343,6 +347,56 @@ def validate_supplier(request: DomeSupplierRequest) -> None:
     errors.raise_if_any("supplier")
 
 
+def _amount(errors: FieldErrors, field: str, value: str) -> Decimal:
+    if not AMOUNT.match(value or ""):
+        errors.add(field, "must be a decimal amount such as 1250.00")
+        return Decimal(0)
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        errors.add(field, "must be a decimal amount such as 1250.00")
+        return Decimal(0)
+
+
+def validate_order(request: DomeOrderRequest) -> None:
+    """Dome's rules for an order: a customer (code or tax id), at least one line, amounts as
+    decimal text, and totals that add up (the lines' net to ``net_total``, net and VAT to
+    ``total``); :class:`ExternalRejected` naming every bad field."""
+    errors = FieldErrors(SYSTEM)
+    errors.text("external_ref", request.external_ref, limit=64)
+    errors.text("order_number", request.order_number, limit=32)
+    errors.match("currency", request.currency, CURRENCY, "an ISO 4217 code")
+    if request.customer_code is None and request.customer_tax_id is None:
+        errors.add("customer_code", "give Dome's customer code or the customer's tax id")
+    errors.match(
+        "customer_tax_id", request.customer_tax_id, TAX_ID, "4 to 20 upper-case letters and "
+        "digits", required=False,
+    )  # fmt: skip
+    errors.text("pre_invoice_series", request.pre_invoice_series, limit=16)
+    if request.pre_invoice_number < 1:
+        errors.add("pre_invoice_number", "must be 1 or more")
+    if not request.lines:
+        errors.add("lines", "an order needs at least one line")
+    net = Decimal(0)
+    for i, item in enumerate(request.lines):
+        errors.text(f"lines[{i}].description", item.description, limit=300)
+        if item.quantity < 1:
+            errors.add(f"lines[{i}].quantity", "must be 1 or more")
+        _amount(errors, f"lines[{i}].unit_price", item.unit_price)
+        _amount(errors, f"lines[{i}].vat_rate", item.vat_rate)
+        _amount(errors, f"lines[{i}].discount_pct", item.discount_pct)
+        net += _amount(errors, f"lines[{i}].net", item.net)
+    net_total = _amount(errors, "net_total", request.net_total)
+    vat_total = _amount(errors, "vat_total", request.vat_total)
+    total = _amount(errors, "total", request.total)
+    if not errors.errors:
+        if net != net_total:
+            errors.add("net_total", f"the lines add up to {net}")
+        if net_total + vat_total != total:
+            errors.add("total", f"net and VAT add up to {net_total + vat_total}")
+    errors.raise_if_any("order")
+
+
 @attrs.frozen(kw_only=True)
 class ExistingSupplier:
     """A supplier Dome already holds, to seed a fake or simulated Dome with (legacy data too).
@@ -416,6 +470,7 @@ class InMemoryDome(FakeGateway):
         self._suppliers: dict[str, DomeSupplier] = {}
         self._customer_by_tax: dict[tuple[str, str], str] = {}
         self._supplier_by_tax: dict[tuple[str, str], str] = {}
+        self._orders: dict[str, DomeOrderRecord] = {}
 
     @property
     def customers(self) -> list[DomeCustomer]:
@@ -426,6 +481,11 @@ class InMemoryDome(FakeGateway):
     def suppliers(self) -> list[DomeSupplier]:
         with self._lock:
             return list(self._suppliers.values())
+
+    @property
+    def orders(self) -> list[DomeOrderRecord]:
+        with self._lock:
+            return list(self._orders.values())
 
     def seed_suppliers(self, seeds: Iterable[ExistingSupplier]) -> list[DomeSupplier]:
         """Hold these suppliers as if Dome always had them; a seed with the ``code`` of one
@@ -473,6 +533,7 @@ class InMemoryDome(FakeGateway):
             self._suppliers.clear()
             self._customer_by_tax.clear()
             self._supplier_by_tax.clear()
+            self._orders.clear()
             self.ledger.clear()
             self.calls.clear()
             self.reset_failures()
@@ -552,6 +613,32 @@ class InMemoryDome(FakeGateway):
             return supplier
 
         return self._call("suppliers.create", effect, key=idempotency_key, request=request)
+
+    def record_order(self, request: DomeOrderRequest, idempotency_key: str) -> DomeOrderRecord:
+        def effect() -> DomeOrderRecord:
+            validate_order(request)
+            code = request.customer_code
+            if code is not None and code not in self._customers:
+                raise ExternalRejected(
+                    SYSTEM,
+                    "dome refused the order: customer_code",
+                    errors=[RemoteFieldError("customer_code", f"Dome has no customer {code}")],
+                    remote_code="validation_failed",
+                )
+            reference = f"PV{len(self._orders) + 1:06d}"
+            record = DomeOrderRecord(
+                reference=reference,
+                external_ref=request.external_ref,
+                order_number=request.order_number,
+                currency=request.currency,
+                total=request.total,
+                status="recorded",
+                recorded_at=self._now(),
+            )
+            self._orders[reference] = record
+            return record
+
+        return self._call("orders.record", effect, key=idempotency_key, request=request)
 
     def get_supplier(self, code: str) -> DomeSupplier:
         return self._call(

@@ -21,11 +21,13 @@ from perla_core.customers.model import (
     CustomerGroup,
     Title,
 )
+from perla_core.documents.model import BillingDocumentRecord
+from perla_core.financing.model import RateRule
 from perla_core.inquiries.model import Inquiry, UnmatchedEmail
 from perla_core.kernel.events import HasEvents
 from perla_core.managers.model import AssignmentState, Manager
 from perla_core.onboarding.model import Client
-from perla_core.orders.model import Cart, Order
+from perla_core.orders.model import Cart, Order, Payment
 from perla_core.outbox import OutboxMessage
 from perla_core.policies.model import CommercialPolicy, GlobalRules
 from perla_core.suppliers.model import SupplierRequest
@@ -64,6 +66,9 @@ class InMemoryStore:
         "conversations",
         "received_events",
         "products",
+        "payments",
+        "document_series",
+        "billing_documents",
     )
 
     def __init__(self) -> None:
@@ -101,6 +106,13 @@ class InMemoryStore:
         self.conversation_locks: dict[str, threading.Lock] = {}
         # catalogue (issue 7)
         self.products: dict[UUID, Product] = {}
+        # payments of orders (issue 8), by the provider's payment id
+        self.payments: dict[str, Payment] = {}
+        # financing rates (issue 8), by rule id
+        self.financing_rates: dict[str, RateRule] = {}
+        # billing documents (issue 8): the last number taken per series, the issued documents
+        self.document_series: dict[str, int] = {}
+        self.billing_documents: dict[UUID, BillingDocumentRecord] = {}
 
     def snapshot(self) -> dict[str, Any]:
         """The tables as they are, to :meth:`restore` if a commit fails half-way."""

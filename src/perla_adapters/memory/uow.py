@@ -34,10 +34,16 @@ from perla_adapters.memory.customers import (
     InMemoryOrderRepository,
     InMemoryTitleRepository,
 )
+from perla_adapters.memory.documents import (
+    InMemoryBillingDocumentRepository,
+    InMemoryDocumentNumbering,
+)
+from perla_adapters.memory.financing import InMemoryFinancingRateRepository
 from perla_adapters.memory.inquiries import (
     InMemoryInquiryRepository,
     InMemoryUnmatchedEmailRepository,
 )
+from perla_adapters.memory.payments import InMemoryPaymentRepository
 from perla_adapters.memory.policies import (
     InMemoryGlobalRulesRepository,
     InMemoryPolicyRepository,
@@ -347,6 +353,10 @@ class InMemoryUnitOfWork:
         self.conversations = InMemoryConversationRepository(self.store, self._tx)
         self.received_events = InMemoryReceivedEventRepository(self.store, self._tx)
         self.products = InMemoryProductRepository(self.store, self._tx)
+        self.payments = InMemoryPaymentRepository(self.store, self._tx, self.orders.exists)
+        self.financing_rates = InMemoryFinancingRateRepository(self.store, self._tx)
+        self.document_numbers = InMemoryDocumentNumbering(self.store, self._tx)
+        self.billing_documents = InMemoryBillingDocumentRepository(self.store, self._tx)
 
     def __enter__(self) -> Self:
         self._begin()

@@ -50,6 +50,7 @@ from perla_adapters.sql.tables import (
     managers,
     order_numbers,
     orders,
+    payments,
     titles,
 )
 from perla_core.customers.model import (
@@ -73,10 +74,14 @@ from perla_core.orders.model import (
     REVENUE_ORDER_STATUSES,
     Cart,
     CartStatus,
+    ChosenFinancing,
+    DocumentRef,
     Order,
     OrderChannel,
     OrderLine,
     OrderStatus,
+    Payment,
+    PaymentChannel,
 )
 from perla_core.orders.ports import CartCounts, CartQuery, OrderQuery, OrderTotals
 
@@ -686,7 +691,46 @@ def order_to_row(order: Order) -> dict[str, Any]:
         "completed_at": o.completed_at,
         "cancelled_at": o.cancelled_at,
         "cancellation_reason": o.cancellation_reason,
+        "summary_version": o.summary_version,
+        "summary_digest": o.summary_digest,
+        "summary_sent_at": o.summary_sent_at,
+        "confirmed_at": o.confirmed_at,
+        "financing": None
+        if o.financing is None
+        else converter.unstructure(o.financing, ChosenFinancing),
+        **_document_columns("pre_invoice", o.pre_invoice),
+        "erp_reference": o.erp_reference,
+        "recorded_at": o.recorded_at,
+        "paid_minor": _minor(o.paid),
+        "paid_at": o.paid_at,
+        **_document_columns("invoice", o.invoice),
     }
+
+
+def _document_columns(prefix: str, document: DocumentRef | None) -> dict[str, Any]:
+    at = "pre_invoiced_at" if prefix == "pre_invoice" else "invoiced_at"
+    if document is None:
+        return {
+            f"{prefix}_document_id": None,
+            f"{prefix}_series": None,
+            f"{prefix}_number": None,
+            at: None,
+        }
+    return {
+        f"{prefix}_document_id": document.document_id,
+        f"{prefix}_series": document.series,
+        f"{prefix}_number": document.number,
+        at: document.issued_at,
+    }
+
+
+def _document(row: Row, prefix: str) -> DocumentRef | None:
+    if row[f"{prefix}_document_id"] is None:
+        return None
+    at = "pre_invoiced_at" if prefix == "pre_invoice" else "invoiced_at"
+    return DocumentRef(
+        row[f"{prefix}_document_id"], row[f"{prefix}_series"], int(row[f"{prefix}_number"]), row[at]
+    )
 
 
 def order_from_row(row: Row) -> Order:
@@ -706,6 +750,19 @@ def order_from_row(row: Row) -> Order:
         completed_at=row["completed_at"],
         cancelled_at=row["cancelled_at"],
         cancellation_reason=row["cancellation_reason"],
+        summary_version=row["summary_version"],
+        summary_digest=row["summary_digest"],
+        summary_sent_at=row["summary_sent_at"],
+        confirmed_at=row["confirmed_at"],
+        financing=None
+        if row["financing"] is None
+        else converter.structure(row["financing"], ChosenFinancing),
+        pre_invoice=_document(row, "pre_invoice"),
+        erp_reference=row["erp_reference"],
+        recorded_at=row["recorded_at"],
+        paid_amount=_major(row["paid_minor"], row["currency"]),
+        paid_at=row["paid_at"],
+        invoice=_document(row, "invoice"),
         version=row["version"],
     )
 
@@ -770,6 +827,35 @@ class SqlAlchemyOrderRepository:
         order = order_from_row(row)
         self._see(order)
         return order
+
+    def by_number(self, number: int) -> Order:
+        row = self._conn.execute(select(orders).where(orders.c.number == number)).mappings().first()
+        if row is None:
+            raise NotFound("order", f"number {number}")
+        order = order_from_row(row)
+        self._see(order)
+        return order
+
+    def idle(self, before: datetime, limit: int) -> builtins.list[Order]:
+        """Locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two schedulers share the work."""
+        waiting = or_(
+            orders.c.status == OrderStatus.AWAITING_CONFIRMATION.value,
+            and_(
+                orders.c.status == OrderStatus.DRAFT.value,
+                orders.c.channel == OrderChannel.WHATSAPP.value,
+            ),
+        )
+        rows = self._conn.execute(
+            select(orders)
+            .where(waiting, orders.c.updated_at < before)
+            .order_by(orders.c.updated_at, orders.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).mappings()
+        found = [order_from_row(r) for r in rows]
+        for order in found:
+            self._see(order)
+        return found
 
     def next_number(self) -> int:
         """A key of ``order_numbers`` (a sequence on PostgreSQL, never rolled back; SQLite's
@@ -850,6 +936,76 @@ class SqlAlchemyOrderRepository:
         for client_id, currency, n, s, last in rows:
             found[client_id].append(_order_totals(currency, n, s, last))
         return dict(found)
+
+
+# --- payments -------------------------------------------------------------------------------------
+
+
+def payment_to_row(payment: Payment) -> dict[str, Any]:
+    p = payment
+    return {
+        "payment_id": p.payment_id,
+        "order_id": p.order_id,
+        "amount_minor": _minor(p.amount),
+        "currency": p.amount.currency,
+        "method": p.method,
+        "paid_at": p.paid_at,
+        "recorded_at": p.recorded_at,
+        "recorded_by": p.recorded_by,
+        "channel": p.channel.value,
+    }
+
+
+def payment_from_row(row: Row) -> Payment:
+    return Payment(
+        payment_id=row["payment_id"],
+        order_id=row["order_id"],
+        amount=Money(_major(row["amount_minor"], row["currency"]), row["currency"]),
+        method=row["method"],
+        paid_at=row["paid_at"],
+        recorded_at=row["recorded_at"],
+        recorded_by=row["recorded_by"],
+        channel=PaymentChannel(row["channel"]),
+    )
+
+
+def _payment_taken(payment_id: str) -> AlreadyExists:
+    return AlreadyExists(f"payment {payment_id} is already recorded", field="payment_id")
+
+
+class SqlAlchemyPaymentRepository:
+    """Payments; the payment id is the primary key, the order must exist."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, payment: Payment) -> None:
+        if self.find(payment.payment_id) is not None:
+            raise _payment_taken(payment.payment_id)
+        if self._conn.scalar(select(orders.c.id).where(orders.c.id == payment.order_id)) is None:
+            raise NotFound("order", payment.order_id)
+        try:
+            self._conn.execute(insert(payments).values(payment_to_row(payment)))
+        except IntegrityError as exc:
+            if "foreign key" in _integrity(exc):
+                raise NotFound("order", payment.order_id) from exc
+            raise _payment_taken(payment.payment_id) from exc
+
+    def find(self, payment_id: str) -> Payment | None:
+        row = (
+            self._conn.execute(select(payments).where(payments.c.payment_id == payment_id))
+            .mappings()
+            .first()
+        )
+        return None if row is None else payment_from_row(row)
+
+    def for_order(self, order_id: UUID) -> builtins.list[Payment]:
+        rows = self._conn.execute(
+            select(payments)
+            .where(payments.c.order_id == order_id)
+            .order_by(payments.c.paid_at, payments.c.payment_id)
+        ).mappings()
+        return [payment_from_row(r) for r in rows]
 
 
 def _order_totals(currency: str, count: int, minor: object, last: datetime | None) -> OrderTotals:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -560,7 +561,7 @@ orders = Table(
     Column("manager_id", Uuid, ForeignKey("managers.id")),
     Column("currency", String(3), nullable=False),
     Column("channel", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
     Column("lines", JSON, nullable=False),
     Column("total_minor", BigInteger, nullable=False),
     Column("created_by", String(200), nullable=False),
@@ -570,11 +571,46 @@ orders = Table(
     Column("completed_at", UtcDateTime),
     Column("cancelled_at", UtcDateTime),
     Column("cancellation_reason", Text),
+    # the purchase lifecycle (migration 0011): VAT per line lives in ``lines``
+    Column("summary_version", Integer, nullable=False, server_default=text("0")),
+    Column("summary_digest", String(64)),
+    Column("summary_sent_at", UtcDateTime),
+    Column("confirmed_at", UtcDateTime),
+    Column("financing", JSON),
+    Column("pre_invoice_document_id", String(100)),
+    Column("pre_invoice_series", String(16)),
+    Column("pre_invoice_number", BigInteger),
+    Column("pre_invoiced_at", UtcDateTime),
+    Column("erp_reference", String(100)),
+    Column("recorded_at", UtcDateTime),
+    Column("paid_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("paid_at", UtcDateTime),
+    Column("invoice_document_id", String(100)),
+    Column("invoice_series", String(16)),
+    Column("invoice_number", BigInteger),
+    Column("invoiced_at", UtcDateTime),
     UniqueConstraint("number", name="uq_orders_number"),
 )
 Index("ix_orders_client_id", orders.c.client_id)
 Index("ix_orders_manager_id_status", orders.c.manager_id, orders.c.status)
 Index("ix_orders_created_at", orders.c.created_at, orders.c.id)
+Index("ix_orders_status_updated_at", orders.c.status, orders.c.updated_at)
+
+# Payments of orders (migration 0011), unique by the provider's payment id.
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", String(200), primary_key=True),
+    Column("order_id", Uuid, ForeignKey("orders.id"), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("paid_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("channel", String(16), nullable=False),
+)
+Index("ix_payments_order_id_paid_at", payments.c.order_id, payments.c.paid_at)
 
 carts = Table(
     "carts",
@@ -714,3 +750,61 @@ product_stock = Table(
     PrimaryKeyConstraint("product_id", "warehouse", name="pk_product_stock"),
     CheckConstraint("quantity >= 0", name="ck_product_stock_quantity_not_negative"),
 )
+
+# --- financing rates (issue 8) -----------------------------------------------------------------
+# The rates table, replaced as a whole; percentages exact (NUMERIC(12, 6)), money in minor units;
+# valid from ``valid_from`` (inclusive) until ``valid_until`` (exclusive, null: until replaced).
+financing_rates = Table(
+    "financing_rates",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("min_installments", Integer, nullable=False),
+    Column("max_installments", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("rate", Numeric(12, 6), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("currency", String(3), nullable=False),
+    Column("origination_fee_percent", Numeric(12, 6), nullable=False),
+    Column("fixed_fee_minor", BigInteger),
+    Column("minimum_amount_minor", BigInteger),
+    Column("vat_on_interest_percent", Numeric(12, 6), nullable=False),
+    Column("description", String(200), nullable=False),
+    CheckConstraint(
+        "min_installments >= 1 AND max_installments >= min_installments",
+        name="ck_financing_rates_installments_range",
+    ),
+)
+
+# --- billing documents (issue 8) ---------------------------------------------------------------
+# One counter row per series: ``last_number`` is the last number issued. Taking a number is one
+# ``UPDATE ... SET last_number = last_number + 1 RETURNING``, which row-locks the series until
+# the transaction ends, so numbers are gapless (a rollback gives it back) and never doubled.
+document_series = Table(
+    "document_series",
+    metadata,
+    Column("series", String(32), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+    CheckConstraint("last_number >= 0", name="ck_document_series_last_number_not_negative"),
+)
+
+# The issued pre-invoices and invoices; the total in minor units; the PDF's store key and hash.
+billing_documents = Table(
+    "billing_documents",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("series", String(32), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("order_id", Uuid),
+    Column("buyer_tax_country", String(2), nullable=False),
+    Column("buyer_tax_number", String(32), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("storage_key", String(512), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    UniqueConstraint("series", "number", name="uq_billing_documents_series_number"),
+)
+Index("ix_billing_documents_order_id", billing_documents.c.order_id)

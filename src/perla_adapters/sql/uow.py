@@ -51,8 +51,14 @@ from perla_adapters.sql.customers import (
     SqlAlchemyCustomerGroupRepository,
     SqlAlchemyManagerRepository,
     SqlAlchemyOrderRepository,
+    SqlAlchemyPaymentRepository,
     SqlAlchemyTitleRepository,
 )
+from perla_adapters.sql.documents import (
+    SqlAlchemyBillingDocumentRepository,
+    SqlAlchemyDocumentNumbering,
+)
+from perla_adapters.sql.financing import SqlAlchemyFinancingRateRepository
 from perla_adapters.sql.inquiries import (
     SqlAlchemyInquiryRepository,
     SqlAlchemyUnmatchedEmailRepository,
@@ -385,6 +391,10 @@ class SqlAlchemyUnitOfWork:
     conversations: SqlAlchemyConversationRepository
     received_events: SqlAlchemyReceivedEventRepository
     products: SqlAlchemyProductRepository
+    payments: SqlAlchemyPaymentRepository
+    financing_rates: SqlAlchemyFinancingRateRepository
+    document_numbers: SqlAlchemyDocumentNumbering
+    billing_documents: SqlAlchemyBillingDocumentRepository
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
 
@@ -441,6 +451,10 @@ class SqlAlchemyUnitOfWork:
         self.conversations = SqlAlchemyConversationRepository(conn, self._touched)
         self.received_events = SqlAlchemyReceivedEventRepository(conn)
         self.products = SqlAlchemyProductRepository(conn, self._touched)
+        self.payments = SqlAlchemyPaymentRepository(conn)
+        self.financing_rates = SqlAlchemyFinancingRateRepository(conn)
+        self.document_numbers = SqlAlchemyDocumentNumbering(conn)
+        self.billing_documents = SqlAlchemyBillingDocumentRepository(conn)
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
 

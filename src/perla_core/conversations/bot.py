@@ -55,6 +55,8 @@ from perla_core.messaging import (
     TextMessage,
 )
 
+PLAN_ROW_PREFIX: Final = "plan:"
+"""A financing list's row id (``plan:<instalments>``): tapping it picks that plan."""
 HANDOFF_ACKNOWLEDGEMENT: Final = (
     "Te paso con una persona de nuestro equipo. En un ratito te escribe por acá."
 )
@@ -155,6 +157,18 @@ def _tidy(text: str) -> str:
     return _SPACE_BEFORE_MARK.sub(r"\1", text).strip()
 
 
+def _tapped_row(payload: str) -> Interpretation | None:
+    """A row of a list a hook sent, as the question it stands for: ``product:<sku>`` asks
+    about that product, ``plan:<n>`` picks the financing plan of ``n`` instalments."""
+    if payload.startswith(ROW_ID_PREFIX):
+        sku = payload.removeprefix(ROW_ID_PREFIX)
+        return Interpretation(Intent.PRICE_STOCK_QUESTION, 1.0, Entities(model=sku))
+    count = payload.removeprefix(PLAN_ROW_PREFIX)
+    if payload.startswith(PLAN_ROW_PREFIX) and count.isdigit() and 1 <= int(count) <= 60:
+        return Interpretation(Intent.FINANCING, 1.0, Entities(installments=int(count)))
+    return None
+
+
 def _run_hook(
     hook: Hook | None,
     conversation: Conversation,
@@ -187,16 +201,13 @@ def bot_turn(
         actions.extend(started)
     interpretation: Interpretation | None = None
     event: FlowEvent
-    if (
-        inbound.payload
-        and inbound.payload.startswith(ROW_ID_PREFIX)
-        and (state.step is None or isinstance(engine.flow.steps.get(state.step), IntentRouterStep))
-    ):
-        sku = inbound.payload.removeprefix(ROW_ID_PREFIX)
-        interpretation = Interpretation(
-            Intent.PRICE_STOCK_QUESTION, 1.0, Entities(model=sku), source="rules"
-        )
-        event = Interpreted(flow_intent(interpretation), _entities(interpretation), sku)
+    tapped = _tapped_row(inbound.payload or "")
+    at_router = state.step is not None and isinstance(
+        engine.flow.steps.get(state.step), IntentRouterStep
+    )
+    if tapped is not None and at_router:
+        interpretation = tapped
+        event = Interpreted(flow_intent(tapped), _entities(tapped), inbound.text or "")
     elif inbound.payload:
         event = OptionChosen(inbound.payload)
     else:

@@ -40,8 +40,10 @@ DEFAULT_INTENTS: tuple[str, ...] = (
     "opt_out",
     "thanks",
     "other",
+    "modify",
 )
-"""The intents a conversation may route on unless the caller passes its own list."""
+"""The intents a conversation may route on unless the caller passes its own list
+(``modify`` only comes from a button: the summary's "Modificar")."""
 
 MISUNDERSTOOD = "misunderstood"
 """The handoff reason when the client was not understood too many times in a row."""

@@ -3,8 +3,9 @@
 Dome is where a client becomes a customer (the first half of the "alta administrativa") and a
 hotel becomes a supplier; the suppliers Dome already holds, listed page by page, feed the hotel
 directory (:mod:`perla_core.hotels.sources`). Later issues add orders, pre-invoices and
-invoices to the same port (``record_order``, ``record_pre_invoice``, ``record_invoice``, each
-create carrying an idempotency key the same way). The wire contract is ``docs/contracts/dome.md``.
+invoices to the same port: :meth:`DomeGateway.record_order` records a confirmed order with its
+pre-invoice (issue 8), with an idempotency key like every create. The wire contract is
+``docs/contracts/dome.md``.
 
 Requests and answers are frozen values of primitives (strings, numbers, tuples, timezone-aware
 datetimes) in Dome's own field names; they carry no business validation of their own, because
@@ -167,8 +168,61 @@ def check_supplier_listing(limit: int, updated_since: datetime | None) -> None:
         raise InvalidValue("needs a UTC offset (a timezone-aware datetime)", field="updated_since")
 
 
+@attrs.frozen
+class DomeOrderLine:
+    """A line of an order as Dome records it; amounts are decimal text before VAT
+    (``"1250.00"``), ``vat_rate`` a percentage (``"21.00"``), ``net`` the line after its
+    discount."""
+
+    description: str
+    quantity: int
+    unit_price: str
+    vat_rate: str
+    net: str
+    discount_pct: str = "0.00"
+    sku: str | None = None
+
+
+@attrs.frozen
+class DomeOrderRequest:
+    """A confirmed order and its pre-invoice, to record in Dome.
+
+    ``external_ref`` is perla's order id; ``order_number`` perla's readable number. The
+    customer is Dome's ``customer_code`` when perla knows it, otherwise its ``customer_tax_id``
+    (and ``customer_tax_country``). Totals are decimal text: ``net_total`` (the lines'
+    ``net`` summed), ``vat_total`` and ``total`` (their sum), in ``currency``.
+    """
+
+    external_ref: str
+    order_number: str
+    currency: str
+    lines: tuple[DomeOrderLine, ...]
+    net_total: str
+    vat_total: str
+    total: str
+    pre_invoice_series: str
+    pre_invoice_number: int
+    customer_code: str | None = None
+    customer_tax_id: str | None = None
+    customer_tax_country: str | None = None
+    installments: int | None = None
+
+
+@attrs.frozen
+class DomeOrderRecord:
+    """An order as Dome holds it; ``reference`` is Dome's id for it (``PV000012``)."""
+
+    reference: str
+    external_ref: str
+    order_number: str
+    currency: str
+    total: str
+    status: str
+    recorded_at: datetime
+
+
 class DomeGateway(Protocol):
-    """Dome's customers and suppliers.
+    """Dome's customers, suppliers and orders.
 
     Creates are idempotent by ``idempotency_key`` (see :mod:`perla_core.gateways.idempotency`):
     repeating a key with the same request returns the first answer and creates nothing; the
@@ -198,6 +252,12 @@ class DomeGateway(Protocol):
 
     def get_supplier(self, code: str) -> DomeSupplier:
         """The supplier Dome knows by ``code``; :class:`ExternalNotFound` otherwise."""
+        ...
+
+    def record_order(self, request: DomeOrderRequest, idempotency_key: str) -> DomeOrderRecord:
+        """Record the order and its pre-invoice; the answer carries Dome's ``reference``. The
+        same key returns the same record; a customer Dome does not know, or totals that do
+        not add up, are :class:`ExternalRejected` naming the fields."""
         ...
 
     def list_suppliers(

@@ -16,13 +16,15 @@ Number = int | str | Decimal
 @attrs.frozen
 class OrderLineInput:
     """A line: ``description`` and/or ``sku``; ``unit_price`` in the order's currency as text,
-    an ``int`` or a ``Decimal`` (never a float); ``discount_pct`` 0 to 100."""
+    an ``int`` or a ``Decimal`` (never a float); ``discount_pct`` 0 to 100; ``vat_rate`` 21 or
+    10.5 (default 21)."""
 
     description: str | None = None
     quantity: int = 1
     unit_price: Number = 0
     discount_pct: Number = 0
     sku: str | None = None
+    vat_rate: Number | None = None
 
 
 @attrs.frozen

@@ -7,7 +7,7 @@ by reading every order or cart into the application.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -17,7 +17,7 @@ import attrs
 
 from perla_core.kernel.money import Money
 from perla_core.kernel.pagination import Page, PageRequest
-from perla_core.orders.model import Cart, CartStatus, Order, OrderStatus
+from perla_core.orders.model import Cart, CartStatus, Order, OrderStatus, Payment, PricedSku
 
 
 @attrs.frozen
@@ -82,6 +82,16 @@ class OrderRepository(Protocol):
     ) -> Mapping[UUID, builtins.list[OrderTotals]]:
         """:meth:`totals` for several clients in one ``GROUP BY client_id, currency`` query;
         clients without placed or completed orders are absent."""
+        ...
+
+    def idle(self, before: datetime, limit: int) -> builtins.list[Order]:
+        """Up to ``limit`` orders waiting on the client (awaiting confirmation, or a draft that
+        came by WhatsApp) whose ``updated_at`` is before ``before``, least recently changed
+        first; one query, read for expiring them (each is seen)."""
+        ...
+
+    def by_number(self, number: int) -> Order:
+        """Raises :class:`NotFound`; the order is seen."""
         ...
 
     @property
@@ -156,3 +166,28 @@ class CartRepository(Protocol):
     def seen(self) -> builtins.list[Cart]:
         """Carts added or read in this unit of work (their events go to the outbox)."""
         ...
+
+
+class PaymentRepository(Protocol):
+    """Payments of orders, unique by ``payment_id``. Joins the unit of work's transaction.
+
+    ``add`` raises :class:`AlreadyExists` (field ``payment_id``) when the id is taken (also
+    when a concurrent transaction took it first: the database's unique key decides),
+    :class:`NotFound` when the order does not exist.
+    """
+
+    def add(self, payment: Payment) -> None: ...
+
+    def find(self, payment_id: str) -> Payment | None: ...
+
+    def for_order(self, order_id: UUID) -> builtins.list[Payment]:
+        """The order's payments, oldest first (by ``paid_at``, then id)."""
+        ...
+
+
+class CurrentPricing(Protocol):
+    """What the catalogue says now of some SKUs, in one currency (the order's): price before
+    VAT, VAT rate, stock and whether each can be sold. SKUs the catalogue does not know are
+    absent from the answer."""
+
+    def current(self, skus: Iterable[str], currency: str) -> Mapping[str, PricedSku]: ...

@@ -238,6 +238,11 @@ def _assign_and_store(
     )
 
 
+assign_and_store = _assign_and_store
+"""Apply the account-manager rules to a new or changed order and store it (for the purchase
+use cases of :mod:`perla_core.orders.sales`)."""
+
+
 def _load_order(uow: CustomerUnitOfWork, order_id: UUID, expected_version: int | None) -> Order:
     order = uow.orders.get(order_id)
     if expected_version is not None and expected_version != order.version:

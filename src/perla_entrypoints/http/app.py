@@ -14,11 +14,15 @@ from perla_entrypoints.http.conversations import ConversationController
 from perla_entrypoints.http.credentials import CredentialController
 from perla_entrypoints.http.customers import customer_routes
 from perla_entrypoints.http.dependencies import dependencies
+from perla_entrypoints.http.documents import document_routes
+from perla_entrypoints.http.financing import FinancingController
 from perla_entrypoints.http.health import health, ready
 from perla_entrypoints.http.hotels import hotel_routes
 from perla_entrypoints.http.inquiries import inquiry_routes
 from perla_entrypoints.http.leads import LeadController
 from perla_entrypoints.http.openapi import SECURITY, openapi_config
+from perla_entrypoints.http.orders import purchase_routes
+from perla_entrypoints.http.payments import payment_webhook_routes
 from perla_entrypoints.http.policies import CommercialPolicyController, GlobalRulesController
 from perla_entrypoints.http.problems import EXCEPTION_HANDLERS
 from perla_entrypoints.http.public import public_routes
@@ -53,10 +57,20 @@ def create_app(container: Container) -> Litestar:
             customer_routes(),
             ConversationController,
             catalogue_routes(container),
+            FinancingController,
+            purchase_routes(container),
         ],
     )
     return Litestar(
-        route_handlers=[health, ready, api, public_routes(container), webhook_routes(container)],
+        route_handlers=[
+            health,
+            ready,
+            api,
+            public_routes(container),
+            webhook_routes(container),
+            payment_webhook_routes(container),
+            document_routes(container),
+        ],
         dependencies=dependencies(container, cache, PolicyIndexCache()),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,

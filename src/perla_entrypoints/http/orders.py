@@ -5,6 +5,11 @@ manager; ``place``, ``complete`` and ``cancel`` move it. A save answers with the
 order got and the rule that decided (``assignment``). ``/api/v1/carts`` lists the carts with
 their value and age, opens one, replaces its lines and converts it into a placed order;
 ``/api/v1/carts/kpis`` counts open, abandoned and converted carts.
+
+MICROCOM's purchase (issue 8, :func:`purchase_routes`): ``summary`` records that the client is
+shown the summary, ``confirm`` takes its explicit confirmation (prices and stock checked again:
+a change answers ``changed`` and the order is back in draft), ``payments`` lists and records
+payments by hand (idempotent on ``payment_id``); ``cancel`` works until the order is invoiced.
 """
 
 from __future__ import annotations
@@ -15,14 +20,14 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, get, patch, post, put
+from litestar import Controller, Response, Router, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from perla_core.customers import kpis
 from perla_core.kernel.pagination import PageRequest
-from perla_core.orders import services
+from perla_core.orders import sales, services
 from perla_core.orders.commands import (
     KEEP,
     CancelOrder,
@@ -33,9 +38,24 @@ from perla_core.orders.commands import (
     SaveCart,
     SaveOrder,
 )
-from perla_core.orders.model import CartStatus, Order, OrderChannel, OrderLine, OrderStatus
+from perla_core.orders.model import (
+    CartStatus,
+    ChosenFinancing,
+    ConfirmationOutcome,
+    DocumentRef,
+    LineChange,
+    LineChangeKind,
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentChannel,
+)
 from perla_core.orders.ports import CartQuery, OrderQuery
+from perla_core.orders.pricing import CataloguePricing
 from perla_core.orders.services import CartView, OrderSaved
+from perla_entrypoints.container import Container, settings_of, uow_factory
 from perla_entrypoints.http.auth import CAN_WRITE
 from perla_entrypoints.http.dependencies import ActorDep, ClockDep, IdsDep, NewUow
 from perla_entrypoints.http.leads import Limit, Offset
@@ -81,6 +101,7 @@ class OrderLineIn(StrictBody):
     quantity: int = 1
     unit_price: Price = 0
     discount_pct: Percent = 0
+    vat_rate: Percent | None = None
 
     def to_input(self) -> OrderLineInput:
         return OrderLineInput(**msgspec.structs.asdict(self))
@@ -159,6 +180,7 @@ class OrderLineOut(Struct, kw_only=True):
     unit_price: MoneyOut
     discount_pct: Decimal
     total: MoneyOut
+    vat_rate: Decimal = Decimal("21.00")
 
     @classmethod
     def of(cls, line: OrderLine) -> OrderLineOut:
@@ -169,7 +191,51 @@ class OrderLineOut(Struct, kw_only=True):
             unit_price=MoneyOut.of(line.unit_price),
             discount_pct=line.discount_pct,
             total=MoneyOut.of(line.total),
+            vat_rate=line.vat_rate,
         )
+
+
+class VatOut(Struct, kw_only=True):
+    rate: Decimal
+    base: MoneyOut
+    vat: MoneyOut
+
+
+class DocumentRefOut(Struct, kw_only=True):
+    document_id: str
+    series: str
+    number: int
+    issued_at: datetime
+
+    @classmethod
+    def maybe(cls, ref: DocumentRef | None) -> DocumentRefOut | None:
+        if ref is None:
+            return None
+        return cls(
+            document_id=ref.document_id, series=ref.series, number=ref.number,
+            issued_at=ref.issued_at,
+        )  # fmt: skip
+
+
+class FinancingOut(Struct, kw_only=True):
+    installments: int
+    instalment: MoneyOut
+    total: MoneyOut
+    tna: Decimal
+    tea: Decimal
+    cft: Decimal
+    cft_with_vat: Decimal
+    rule_id: str | None
+
+    @classmethod
+    def maybe(cls, plan: ChosenFinancing | None) -> FinancingOut | None:
+        if plan is None:
+            return None
+        return cls(
+            installments=plan.installments, instalment=MoneyOut.of(plan.instalment),
+            total=MoneyOut.of(plan.total), tna=plan.tna, tea=plan.tea, cft=plan.cft,
+            cft_with_vat=plan.cft_with_vat, rule_id=plan.rule_id,
+        )  # fmt: skip
 
 
 class OrderOut(Struct, kw_only=True):
@@ -196,6 +262,18 @@ class OrderOut(Struct, kw_only=True):
     cancelled_at: datetime | None
     cancellation_reason: str | None
     allowed_actions: list[str]
+    vat: list[VatOut]
+    total_with_vat: MoneyOut
+    paid: MoneyOut
+    balance: MoneyOut
+    summary_version: int
+    summary_sent_at: datetime | None
+    confirmed_at: datetime | None
+    financing: FinancingOut | None
+    pre_invoice: DocumentRefOut | None
+    erp_reference: str | None
+    paid_at: datetime | None
+    invoice: DocumentRefOut | None
     client_manager_id: UUID | None = None
     assignment: AssignmentOut | None = None
 
@@ -222,6 +300,21 @@ class OrderOut(Struct, kw_only=True):
             cancelled_at=o.cancelled_at,
             cancellation_reason=o.cancellation_reason,
             allowed_actions=o.allowed_actions(),
+            vat=[
+                VatOut(rate=v.rate, base=MoneyOut.of(v.base), vat=MoneyOut.of(v.vat))
+                for v in o.vat_breakdown
+            ],
+            total_with_vat=MoneyOut.of(o.total_with_vat),
+            paid=MoneyOut.of(o.paid),
+            balance=MoneyOut.of(o.balance),
+            summary_version=o.summary_version,
+            summary_sent_at=o.summary_sent_at,
+            confirmed_at=o.confirmed_at,
+            financing=FinancingOut.maybe(o.financing),
+            pre_invoice=DocumentRefOut.maybe(o.pre_invoice),
+            erp_reference=o.erp_reference,
+            paid_at=o.paid_at,
+            invoice=DocumentRefOut.maybe(o.invoice),
             client_manager_id=None if saved is None else saved.client_manager_id,
             assignment=None if saved is None else AssignmentOut.of(saved.assignment),
         )
@@ -468,7 +561,7 @@ class OrderController(Controller):
     @post(
         "/{order_id:uuid}/cancel",
         operation_id="cancelOrder",
-        summary="Cancel a draft or placed order",
+        summary="Cancel an order in any state before invoiced",
         description=doc(services.cancel_order),
         guards=[CAN_WRITE],
         sync_to_thread=True,
@@ -664,3 +757,200 @@ class CartController(Controller):
         saved = services.convert_cart(ConvertCart(cart_id, version), uows(), clock, ids, actor)
         order = services.get_order(saved.order_id, uows(), actor)
         return order_response(order, saved, HTTP_201_CREATED, f"{ORDERS}/{order.id}")
+
+
+# --- the purchase (issue 8): summary, confirmation, payments ----------------------------------
+
+
+class ConfirmIn(StrictBody):
+    """The client's explicit confirmation of the summary it was shown."""
+
+    summary_version: Annotated[int, Meta(ge=1, description="The summary the client answered")]
+
+
+class LineChangeOut(Struct, kw_only=True):
+    sku: str
+    kind: LineChangeKind
+    before: str
+    after: str
+
+
+class SummaryOut(Struct, kw_only=True):
+    """The summary to show the client, with the version its confirmation must quote and what
+    repricing changed before it was sent."""
+
+    summary_version: int
+    changes: list[LineChangeOut]
+    order: OrderOut
+
+
+class ConfirmationOut(Struct, kw_only=True):
+    """``confirmed``, or back to draft (``changed``: prices or stock moved; ``stale_summary``:
+    an older summary was answered): send the client a new summary."""
+
+    outcome: ConfirmationOutcome
+    summary_version: int
+    changes: list[LineChangeOut]
+    order: OrderOut
+
+
+def _changes(changes: tuple[LineChange, ...]) -> list[LineChangeOut]:
+    return [LineChangeOut(sku=c.sku, kind=c.kind, before=c.before, after=c.after) for c in changes]
+
+
+class PaymentIn(StrictBody):
+    """A payment recorded by hand; ``payment_id`` is the provider's (or the receipt's) id:
+    the same id again counts once."""
+
+    payment_id: Annotated[str, Meta(min_length=1, max_length=200)]
+    amount: Price
+    currency: CurrencyCode
+    method: Annotated[str, Meta(max_length=32)] = "transfer"
+    paid_at: datetime | None = None
+
+
+class PaymentOut(Struct, kw_only=True):
+    """A payment and where its order stands; ``duplicate`` when it had been recorded before
+    (nothing counted twice)."""
+
+    payment_id: str
+    order_id: UUID
+    order_number: int
+    amount: MoneyOut
+    method: str
+    channel: PaymentChannel
+    paid_at: datetime
+    recorded_at: datetime
+    status: OrderStatus
+    paid: MoneyOut
+    total: MoneyOut
+    balance: MoneyOut
+    duplicate: bool
+
+    @classmethod
+    def of(cls, result: sales.PaymentResult) -> PaymentOut:
+        p = result.payment
+        return cls(
+            payment_id=p.payment_id, order_id=result.order_id, order_number=result.order_number,
+            amount=MoneyOut.of(p.amount), method=p.method, channel=p.channel, paid_at=p.paid_at,
+            recorded_at=p.recorded_at, status=result.status, paid=MoneyOut.of(result.paid),
+            total=MoneyOut.of(result.total), balance=MoneyOut.of(result.balance),
+            duplicate=result.duplicate,
+        )  # fmt: skip
+
+
+class PaymentRowOut(Struct, kw_only=True):
+    payment_id: str
+    amount: MoneyOut
+    method: str
+    channel: PaymentChannel
+    paid_at: datetime
+    recorded_at: datetime
+    recorded_by: str
+
+    @classmethod
+    def of(cls, p: Payment) -> PaymentRowOut:
+        return cls(
+            payment_id=p.payment_id, amount=MoneyOut.of(p.amount), method=p.method,
+            channel=p.channel, paid_at=p.paid_at, recorded_at=p.recorded_at,
+            recorded_by=p.recorded_by,
+        )  # fmt: skip
+
+
+def purchase_routes(container: Container) -> Router:
+    """Summary, confirmation and payments of an order; prices are re-read from the catalogue."""
+    pricing = CataloguePricing(uow_factory(container), container.clock(), container.exchange_rate())
+
+    class PurchaseController(Controller):
+        path = ORDERS
+        tags = ["orders"]
+
+        @post(
+            "/{order_id:uuid}/summary",
+            operation_id="sendOrderSummary",
+            summary="Record that the client is shown the summary; it awaits confirmation",
+            description=doc(sales.send_summary),
+            guards=[CAN_WRITE],
+            sync_to_thread=True,
+            status_code=HTTP_200_OK,
+            responses=WRITE_RESPONSES,
+        )
+        def send_summary(
+            self, order_id: FromPath[UUID], uows: NewUow, clock: ClockDep, actor: ActorDep
+        ) -> SummaryOut:
+            sent = sales.send_summary(uows(), clock, actor, order_id=order_id, pricing=pricing)
+            return SummaryOut(
+                summary_version=sent.summary_version,
+                changes=_changes(sent.changes),
+                order=OrderOut.of(services.get_order(order_id, uows(), actor)),
+            )
+
+        @post(
+            "/{order_id:uuid}/confirm",
+            operation_id="confirmOrder",
+            summary="The client confirms the summary; prices and stock are checked again",
+            description=doc(sales.confirm_order),
+            guards=[CAN_WRITE],
+            sync_to_thread=True,
+            status_code=HTTP_200_OK,
+            responses=WRITE_RESPONSES,
+        )
+        def confirm(
+            self,
+            order_id: FromPath[UUID],
+            data: JSONBody[ConfirmIn],
+            uows: NewUow,
+            clock: ClockDep,
+            actor: ActorDep,
+        ) -> ConfirmationOut:
+            result = sales.confirm_order(
+                uows(), pricing, clock, actor, order_id=order_id,
+                summary_version=data.summary_version,
+                idle_for=timedelta(minutes=settings_of(container).order_idle_minutes),
+            )  # fmt: skip
+            return ConfirmationOut(
+                outcome=result.outcome,
+                summary_version=result.summary_version,
+                changes=_changes(result.changes),
+                order=OrderOut.of(services.get_order(order_id, uows(), actor)),
+            )
+
+        @get(
+            "/{order_id:uuid}/payments",
+            operation_id="listOrderPayments",
+            summary="List an order's payments",
+            description=doc(sales.list_payments),
+            sync_to_thread=True,
+            responses=responses(401, 404),
+        )
+        def list_payments(
+            self, order_id: FromPath[UUID], uows: NewUow, actor: ActorDep
+        ) -> list[PaymentRowOut]:
+            return [PaymentRowOut.of(p) for p in sales.list_payments(order_id, uows(), actor)]
+
+        @post(
+            "/{order_id:uuid}/payments",
+            operation_id="recordOrderPayment",
+            summary="Record a payment by hand (idempotent on payment_id)",
+            description=doc(sales.record_payment),
+            guards=[CAN_WRITE],
+            sync_to_thread=True,
+            status_code=HTTP_200_OK,
+            responses=WRITE_RESPONSES,
+        )
+        def record_payment(
+            self,
+            order_id: FromPath[UUID],
+            data: JSONBody[PaymentIn],
+            uows: NewUow,
+            clock: ClockDep,
+            actor: ActorDep,
+        ) -> PaymentOut:
+            result = sales.record_payment(
+                uows(), clock, actor, payment_id=data.payment_id, amount=data.amount,
+                currency=data.currency, order_id=order_id, method=data.method,
+                paid_at=data.paid_at, channel=PaymentChannel.API,
+            )  # fmt: skip
+            return PaymentOut.of(result)
+
+    return Router(path="/", route_handlers=[PurchaseController])

@@ -7,7 +7,6 @@ from tests.unit.flows.shipped import shipped
 
 from perla_core.flows.engine import (
     CallHook,
-    Choice,
     EndFlow,
     FlowEngine,
     FlowState,
@@ -56,27 +55,54 @@ def test_a_product_question_asks_the_catalogue_and_comes_back_for_the_next_messa
     assert sales.advance(state, HookFinished()) == (FlowState("inicio"), [])
 
 
-def test_buying_shows_the_summary_choices_and_confirming_confirms_the_order(
+def test_buying_adds_to_the_cart_and_asks_for_the_buyers_cuit_the_first_time(
     sales: FlowEngine,
 ) -> None:
     state, actions = sales.advance(FlowState("inicio"), Interpreted("buy"))
     assert [a.hook for a in actions if isinstance(a, CallHook)] == ["cart.add"]
-    state, actions = sales.advance(state, HookFinished())
-    assert state == FlowState("que_hacemos")
-    [buttons] = actions
-    assert isinstance(buttons, SendButtons)
-    assert buttons.buttons[0] == Choice("confirmar", "Confirmar compra")
-    state, actions = sales.advance(state, OptionChosen("confirmar"))
+    assert sales.advance(state, HookFinished()) == (FlowState("inicio"), [])
+
+    state, actions = sales.advance(state, HookFinished(outcome="needs_buyer"))
+    assert state == FlowState("pedir_cuit")
+    assert isinstance(actions[0], SendText)
+    assert "CUIT" in actions[0].text
+    state, actions = sales.advance(state, TextReceived("30-71234567-1"))
+    assert actions[0] == SetField("cuit", "30-71234567-1")
+    assert actions[1] == CallHook("buyer.identify", "identificar_cliente")
+    assert sales.advance(state, HookFinished(outcome="invalid"))[0] == FlowState("pedir_cuit")
+
+
+def test_the_summary_waits_for_an_explicit_answer_and_confirming_confirms_the_order(
+    sales: FlowEngine,
+) -> None:
+    state, actions = sales.advance(FlowState("inicio"), OptionChosen("confirm"))
+    assert actions == [CallHook("order.summary", "resumen_pedido")]
+    state, _ = sales.advance(state, HookFinished())
+    assert state == FlowState("awaiting_confirmation")
+
+    reminded, actions = sales.advance(state, Interpreted("greeting"))
+    assert reminded == state
+    assert isinstance(actions[0], SendText)
+    assert "Confirmar" in actions[0].text
+
+    state, actions = sales.advance(state, OptionChosen("confirm"))
     assert actions == [CallHook("order.confirm", "confirmar_compra")]
+    changed, _ = sales.advance(state, HookFinished(outcome="changed"))
+    assert changed == FlowState("awaiting_confirmation")
     state, actions = sales.advance(state, HookFinished(), {"nombre": "Ana"})
     assert state == FlowState("inicio")
     assert isinstance(actions[0], SendText)
     assert actions[0].text.startswith("¡Listo Ana! Confirmamos tu compra")
 
 
-def test_typing_a_buttons_title_counts_as_choosing_it(sales: FlowEngine) -> None:
-    _, actions = sales.advance(FlowState("que_hacemos"), TextReceived("simular cuotas"))
-    assert actions == [CallHook("financing.simulate", "simular_financiacion")]
+def test_at_the_summary_modify_and_typed_confirmations_are_understood(sales: FlowEngine) -> None:
+    waiting = FlowState("awaiting_confirmation")
+    state, actions = sales.advance(waiting, OptionChosen("modify"))
+    assert state == FlowState("inicio")
+    assert isinstance(actions[0], SendText)
+    assert "qué cambiamos" in actions[0].text
+    _, actions = sales.advance(waiting, Interpreted("confirm"))
+    assert actions == [CallHook("order.confirm", "confirmar_compra", Interpreted("confirm"))]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +112,7 @@ def test_typing_a_buttons_title_counts_as_choosing_it(sales: FlowEngine) -> None
 def test_asking_for_a_person_or_complaining_hands_off_from_any_step(
     sales: FlowEngine, intent: str, reason: str
 ) -> None:
-    for step in ("inicio", "que_hacemos"):
+    for step in ("inicio", "awaiting_confirmation", "pedir_cuit"):
         state, actions = sales.advance(FlowState(step), Interpreted(intent))
         assert state.finished
         assert isinstance(actions[0], SendText)

@@ -16,14 +16,16 @@ def test_the_sales_flow_is_a_top_down_flowchart_with_a_shape_per_step_kind() -> 
     assert '  s_consultar_catalogo[["consultar_catalogo: catalogue.answer"]]' in lines
     assert '  s_derivar_operador(["derivar_operador: operador (talk_to_person)"])' in lines
     assert '  s_baja((("baja")))' in lines
-    assert any(line.startswith('  s_que_hacemos{"que_hacemos: ') for line in lines)
+    assert '  s_awaiting_confirmation{{"awaiting_confirmation: intent?"}}' in lines
+    assert any(line.startswith('  s_pedir_cuit[/"pedir_cuit: ') for line in lines)
 
 
 def test_edges_carry_intents_options_and_the_rules_that_apply_anywhere() -> None:
     lines = to_mermaid(shipped("conversation")).splitlines()
     assert "  s_inicio -->|buy| s_agregar_al_carrito" in lines
     assert "  s_inicio -->|else| s_no_entendi" in lines
-    assert "  s_que_hacemos -->|Confirmar compra| s_confirmar_compra" in lines
+    assert "  s_awaiting_confirmation -->|confirm| s_confirmar_compra" in lines
+    assert "  s_confirmar_compra -->|changed| s_awaiting_confirmation" in lines
     assert "  s_consultar_catalogo -->|error| s_derivar_error" in lines
     assert "  anywhere -.->|complaint| s_derivar_reclamo" in lines
     assert "  anywhere -.->|2 sin entender| s_derivar_no_entendido" in lines

@@ -1,0 +1,37 @@
+"""A payment provider's side of ``POST /webhooks/payments``, for the demo and tests.
+
+It signs a payment notice as a provider would (HMAC-SHA256 of the raw body with the shared
+secret, in ``X-Perla-Signature: sha256=<hex>``) and posts it over real HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+import httpx
+
+SIGNATURE_HEADER: Final = "X-Perla-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def notify_payment(
+    webhook_url: str, secret: str, payment: Mapping[str, Any], *, timeout: float = 10.0
+) -> tuple[int, Any]:
+    """Post ``payment`` (``payment_id``, ``order_number``, ``amount``, ``currency`` ...)
+    signed with ``secret``; returns the status code and the decoded JSON answer."""
+    body = json.dumps(dict(payment)).encode()
+    response = httpx.post(
+        webhook_url,
+        content=body,
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)},
+        timeout=timeout,
+    )
+    return response.status_code, response.json()
