@@ -14,6 +14,7 @@ import pytest
 from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import TestClient
+from tests.support.moto import MOTO_CREDENTIALS, REGION, moto_s3_server, new_bucket, s3_client
 
 from perla_adapters.memory import InMemoryMailer
 from perla_adapters.memory.dome import InMemoryDome
@@ -28,7 +29,7 @@ from perla_core.messaging.messages import ButtonsMessage, FileMessage, ListMessa
 from perla_core.orders.model import OrderStatus
 from perla_core.orders.ports import OrderQuery
 from perla_entrypoints.catalogue_cli import rebuild_search_index
-from perla_entrypoints.container import Container, build_container, uow_factory
+from perla_entrypoints.container import Container, build_container, settings_of, uow_factory
 from perla_entrypoints.financing_cli import ensure_default_rates
 from perla_entrypoints.http import create_app
 from perla_entrypoints.http.payments import SIGNATURE_HEADER, signature_of
@@ -53,14 +54,37 @@ def _said(message: OutgoingMessage) -> str:
     return "\n".join(lines)
 
 
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    with moto_s3_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["local", "s3"])
+def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The documents land in the local folder, or in S3 (moto's server, real boto3)."""
+    if request.param == "local":
+        return {"document_store": "local"}
+    url = request.getfixturevalue("moto_url")
+    return {
+        "document_store": "s3",
+        "s3_bucket": new_bucket(url),
+        "s3_endpoint_url": url,
+        "s3_region": REGION,
+        "s3_access_key_id": MOTO_CREDENTIALS["access_key_id"],
+        "s3_access_secret": MOTO_CREDENTIALS["secret_access_key"],
+    }
+
+
 @pytest.fixture
-def container(tmp_path: Path) -> Iterator[Container]:
+def container(tmp_path: Path, store_settings: dict[str, Any]) -> Iterator[Container]:
     built = build_container(
         database_url="memory://",
         data_dir=str(tmp_path),
         zenvia_webhook_secret=SECRET,
         payments_webhook_secret=PAYMENTS_SECRET,
         executives_email=EXECUTIVES,
+        **store_settings,
     )
     built.mailer.override(providers.Singleton(InMemoryMailer))
     built.storage().migrate()
@@ -200,6 +224,15 @@ def test_a_whole_purchase_by_whatsapp_from_cart_to_invoice(
     store = container.document_store()
     for record in issued:
         assert store.get(record.storage_key).startswith(b"%PDF")
+    if settings_of(container).document_store == "s3":  # the PDFs are in the bucket itself
+        bucket = settings_of(container).s3_bucket
+        url = settings_of(container).s3_endpoint_url
+        assert url is not None
+        listed = s3_client(url).list_objects_v2(Bucket=bucket)["Contents"]
+        assert len(listed) == 2
+        assert {d.url.split("?")[0].rsplit("/", 1)[-1] for d in documents} <= {
+            o["Key"].rsplit("/", 1)[-1] for o in listed
+        }
 
 
 def test_a_price_change_before_the_confirmation_shows_a_new_summary(

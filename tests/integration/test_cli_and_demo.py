@@ -52,6 +52,13 @@ def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_live
     assert "Te propongo:" in chat
     assert "Despachamos a todo el país" in chat  # the FAQ
     assert "Todavía no puedo" not in chat
+    # the purchase: cart, financing, confirmation, pre-invoice, payment, invoice
+    assert "Para armar tu pedido necesito el CUIT" in chat
+    assert "6 cuotas de $" in chat
+    assert "Confirmamos tu compra" in chat
+    assert "Te enviamos la prefactura PF-0001-00000001" in chat
+    assert "Te enviamos la factura A-0001-00000001" in chat
+    assert "is invoiced: ERP reference" in text
     demo_dirs = list((tmp_path / "data" / "demo").iterdir())
     assert len(demo_dirs) == 1
     assert (demo_dirs[0] / "perla.db").exists()
