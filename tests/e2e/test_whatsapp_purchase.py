@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from tests.support.moto import MOTO_CREDENTIALS, REGION, moto_s3_server, new_bucket, s3_client
 
 from perla_adapters.memory import InMemoryMailer
+from perla_adapters.memory.documents import InMemoryDocumentStore
 from perla_adapters.memory.dome import InMemoryDome
 from perla_adapters.memory.messaging import InMemoryMessenger
 from perla_core.access.model import Actor, Role
@@ -28,6 +29,7 @@ from perla_core.documents.model import DocumentKind
 from perla_core.messaging.messages import ButtonsMessage, FileMessage, ListMessage, OutgoingMessage
 from perla_core.orders.model import OrderStatus
 from perla_core.orders.ports import OrderQuery
+from perla_core.outbox import deliver_outbox_message
 from perla_entrypoints.catalogue_cli import rebuild_search_index
 from perla_entrypoints.container import Container, build_container, settings_of, uow_factory
 from perla_entrypoints.financing_cli import ensure_default_rates
@@ -308,3 +310,35 @@ def test_a_tapped_product_then_a_quantity_and_typed_instalments(
     refused = text_of(say("y en 100 cuotas?"))
     assert "En 100 cuotas no lo puedo financiar" in refused
     assert "de 1 a 24 cuotas" in refused
+
+
+def test_a_store_outage_at_confirmation_keeps_the_order_and_leaves_no_gap(
+    container: Container, say: Say
+) -> None:
+    down = InMemoryDocumentStore(container.clock())
+    down.available = False
+    container.document_store.override(providers.Object(down))
+    say("agregame 1 DS-2CE16D0T-IRPF")
+    say(BUYER_CUIT)
+    say("Confirmar pedido", payload="confirm")
+
+    done = text_of(say("Confirmar", payload="confirm"))
+
+    assert "Confirmamos tu compra" in done  # the client's confirmation stands
+    waiting = _confirmed_order(container)
+    assert waiting.status is OrderStatus.CONFIRMED  # no pre-invoice while the store is down
+    assert not [m for m in _sent(container) if isinstance(m, FileMessage)]
+
+    container.document_store.reset_last_overriding()  # back: the outbox's retry issues number 1
+    with container.uow() as work:
+        messages = work.outbox.for_aggregate(waiting.id)
+    [confirmed] = [m for m in messages if m.topic == "orders.order_confirmed"]
+    deliver_outbox_message(confirmed.id, container.uow(), container.handlers(), container.clock())
+    drain_outbox(container)
+
+    issued = _confirmed_order(container)
+    assert issued.status is OrderStatus.RECORDED
+    assert issued.pre_invoice is not None
+    assert (issued.pre_invoice.series, issued.pre_invoice.number) == ("PF-0001", 1)
+    files = [m.file_name for m in _sent(container) if isinstance(m, FileMessage)]
+    assert files == ["PF-0001-00000001.pdf"]
