@@ -29,6 +29,7 @@ from perla_core.documents.ports import BillingDocumentRepository, DocumentNumber
 from perla_core.financing.ports import FinancingRateRepository
 from perla_core.inquiries.ports import InquiryRepository, UnmatchedEmailRepository
 from perla_core.managers.ports import AssignmentStateRepository, ManagerRepository
+from perla_core.metrics.ports import MetricsReader
 from perla_core.onboarding.ports import ClientRepository
 from perla_core.orders.ports import CartRepository, OrderRepository, PaymentRepository
 from perla_core.outbox import OutboxRepository, ProcessedMessages
@@ -108,6 +109,9 @@ class UnitOfWork(Protocol):
 
     @property
     def processed(self) -> ProcessedMessages: ...
+
+    @property
+    def metrics(self) -> MetricsReader: ...
 
     def __enter__(self) -> Self: ...
 

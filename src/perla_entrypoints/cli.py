@@ -22,6 +22,7 @@ from perla_entrypoints.flow_cli import flow_app
 from perla_entrypoints.hotels_cli import hotels_app
 from perla_entrypoints.inquiries_cli import inquiries_app
 from perla_entrypoints.logging import configure_logging
+from perla_entrypoints.metrics_cli import metrics as metrics_command
 from perla_entrypoints.orders_cli import orders_app
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.add_typer(flow_app, name="flow")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(orders_app, name="orders")
 app.add_typer(financing_app, name="financing")
+app.command("metrics")(metrics_command)
 
 console = Console()
 err = Console(stderr=True)

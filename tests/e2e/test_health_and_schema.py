@@ -120,6 +120,7 @@ OPERATIONS = {
     ("POST", "/api/v1/managers/{manager_id}/deactivate"): "deactivateManager",
     ("GET", "/api/v1/manager-assignment"): "getManagerAssignment",
     ("PUT", "/api/v1/manager-assignment"): "setManagerAssignment",
+    ("GET", "/api/v1/metrics/conversations"): "getConversationMetrics",
     ("GET", "/api/v1/catalogue/products"): "listProducts",
     ("GET", "/api/v1/catalogue/products/{sku}"): "getProduct",
     ("PUT", "/api/v1/catalogue/products/{sku}"): "upsertProduct",

@@ -43,6 +43,7 @@ from perla_adapters.memory.inquiries import (
     InMemoryInquiryRepository,
     InMemoryUnmatchedEmailRepository,
 )
+from perla_adapters.memory.metrics import InMemoryMetricsReader
 from perla_adapters.memory.payments import InMemoryPaymentRepository
 from perla_adapters.memory.policies import (
     InMemoryGlobalRulesRepository,
@@ -357,6 +358,7 @@ class InMemoryUnitOfWork:
         self.financing_rates = InMemoryFinancingRateRepository(self.store, self._tx)
         self.document_numbers = InMemoryDocumentNumbering(self.store, self._tx)
         self.billing_documents = InMemoryBillingDocumentRepository(self.store, self._tx)
+        self.metrics = InMemoryMetricsReader(self.store)
 
     def __enter__(self) -> Self:
         self._begin()

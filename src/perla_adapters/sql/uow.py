@@ -63,6 +63,7 @@ from perla_adapters.sql.inquiries import (
     SqlAlchemyInquiryRepository,
     SqlAlchemyUnmatchedEmailRepository,
 )
+from perla_adapters.sql.metrics import SqlAlchemyMetricsReader
 from perla_adapters.sql.policies import (
     SqlAlchemyGlobalRulesRepository,
     SqlAlchemyPolicyRepository,
@@ -397,6 +398,7 @@ class SqlAlchemyUnitOfWork:
     billing_documents: SqlAlchemyBillingDocumentRepository
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
+    metrics: SqlAlchemyMetricsReader
 
     def __init__(self, engine: Engine, clock: Clock, ids: IdGenerator) -> None:
         self.engine = engine
@@ -457,6 +459,7 @@ class SqlAlchemyUnitOfWork:
         self.billing_documents = SqlAlchemyBillingDocumentRepository(conn)
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
+        self.metrics = SqlAlchemyMetricsReader(conn)
 
     def commit(self) -> None:
         conn = self._open()

@@ -20,6 +20,7 @@ from perla_entrypoints.http.health import health, ready
 from perla_entrypoints.http.hotels import hotel_routes
 from perla_entrypoints.http.inquiries import inquiry_routes
 from perla_entrypoints.http.leads import LeadController
+from perla_entrypoints.http.metrics import MetricsController
 from perla_entrypoints.http.openapi import SECURITY, openapi_config
 from perla_entrypoints.http.orders import purchase_routes
 from perla_entrypoints.http.payments import payment_webhook_routes
@@ -59,6 +60,7 @@ def create_app(container: Container) -> Litestar:
             catalogue_routes(container),
             FinancingController,
             purchase_routes(container),
+            MetricsController,
         ],
     )
     return Litestar(
