@@ -241,9 +241,24 @@ def make_flow_file(settings: Settings) -> FlowFile:
     return FlowFile(path, hooks=HOOK_NAMES)
 
 
+def shipped_survey_path() -> Path:
+    """The dormant-client survey packaged with perla."""
+    data = resources.files("perla_entrypoints") / "data" / "flows" / "dormant_survey.yaml"
+    return Path(str(data))
+
+
+def make_survey_file(settings: Settings) -> FlowFile:
+    """The campaigns' survey flow (re-read when it changes)."""
+    from perla_adapters.flows.yaml_source import FlowFile  # noqa: PLC0415
+
+    path = Path(settings.survey_file) if settings.survey_file else shipped_survey_path()
+    return FlowFile(path)
+
+
 def make_bot(
     interpreter: IntentInterpreter,
     flow_file: FlowFile,
+    survey_file: FlowFile,
     settings: Settings,
     search_index: SearchIndex,
     facts: FactsSource,
@@ -267,6 +282,7 @@ def make_bot(
     return BotDeps(
         interpreter=interpreter,
         flow=flow_file.current,
+        flows={survey_file.current().name: survey_file.current},
         hooks={**bot_hooks(search_index, facts), **purchase_hooks(purchase)},
         sender=settings.whatsapp_sender,
     )
@@ -408,6 +424,7 @@ class Container(containers.DeclarativeContainer):
     messenger = providers.Singleton(make_messenger, settings=settings, clock=clock)
     intent_interpreter = providers.Singleton(make_interpreter, settings=settings)
     flow_file = providers.Singleton(make_flow_file, settings=settings)
+    survey_file = providers.Singleton(make_survey_file, settings=settings)
 
     # the catalogue's search index (finds candidates) and facts (prices and stock, read now)
     embedder = providers.Singleton(make_embedder)
@@ -426,6 +443,7 @@ class Container(containers.DeclarativeContainer):
         make_bot,
         interpreter=intent_interpreter,
         flow_file=flow_file,
+        survey_file=survey_file,
         settings=settings,
         search_index=search_index,
         facts=catalogue_facts,

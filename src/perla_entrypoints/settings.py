@@ -127,6 +127,8 @@ class Settings:
     """Where the operators are told a conversation was handed to them (e-mail)."""
     operators_whatsapp: str | None = None
     """The operators' WhatsApp number, told the same by WhatsApp."""
+    survey_file: str | None = None
+    """The campaigns' survey flow (YAML). Default: the shipped ``dormant_survey.yaml``."""
     flow_file: str | None = None
     """The bot's flow (YAML). Default: the shipped ``microcom.yaml``; the file is re-read when
     it changes."""
@@ -169,6 +171,11 @@ class Settings:
     ``<data_dir>/documents-link-secret`` (never logged)."""
     document_link_seconds: int = 604_800
     """How long a document link stays valid (default seven days)."""
+    dashboard_session_secret: str | None = None
+    """Signs the activity page's session cookies (HMAC). Default: a random one kept in
+    ``<data_dir>/dashboard-session-secret`` (never logged)."""
+    dashboard_session_hours: int = 12
+    """How long a login to the activity page (``/dashboard``) lasts."""
     seller_legal_name: str = "MICROCOM S.R.L."
     """The seller printed on pre-invoices and invoices."""
     seller_cuit: str = "30-71234567-1"

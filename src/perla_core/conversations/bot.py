@@ -17,7 +17,13 @@ from typing import Final, Protocol
 import attrs
 
 from perla_core.answers.templates import ROW_ID_PREFIX
-from perla_core.conversations.model import BOT, Conversation, ConversationMessage, Direction
+from perla_core.conversations.model import (
+    BOT,
+    Conversation,
+    ConversationMessage,
+    Direction,
+    Owner,
+)
 from perla_core.conversations.ports import ConversationUnitOfWork
 from perla_core.flows.engine import (
     CallHook,
@@ -35,7 +41,7 @@ from perla_core.flows.engine import (
     SendText,
     SetField,
 )
-from perla_core.flows.model import Flow, IntentRouterStep
+from perla_core.flows.model import Flow, IntentRouterStep, QuestionStep
 from perla_core.kernel.ports import IdGenerator
 from perla_core.language import (
     ConversationContext,
@@ -112,6 +118,8 @@ class BotDeps:
     flow: Callable[[], Flow]
     hooks: Mapping[str, Hook]
     sender: str
+    flows: Mapping[str, Callable[[], Flow]] = attrs.field(factory=dict)
+    """Other flows by name (the campaigns' surveys), each read like ``flow``."""
 
 
 def flow_intent(interpretation: Interpretation) -> str:
@@ -192,11 +200,21 @@ def bot_turn(
     work: ConversationUnitOfWork,
 ) -> None:
     """Answer ``inbound`` (already recorded on ``conversation``, which the bot owns) inside
-    the open unit of work ``work``."""
-    engine = FlowEngine(bot.flow())
+    the open unit of work ``work``.
+
+    The conversation's flow is the bot's default one, or the survey a campaign started
+    (``conversation.flow_name``): a survey waiting for its first answer is at its start step
+    (the template asked it). When a survey ends, :class:`SurveyFinished` records its answers
+    and the conversation returns to the default flow; reaching a flow's opt-out step (the step
+    its ``anywhere: opt_out`` rule names, by the intent or by a button) records
+    :class:`ContactOptedOut`."""
+    survey = _survey_of(conversation, bot)
+    engine = FlowEngine(survey or bot.flow())
     state = conversation.flow_state
     actions: list[FlowAction] = []
-    if state.finished:
+    if survey is not None and state.finished:
+        state = FlowState(survey.start)
+    elif state.finished:
         state, started = engine.start(_flow_context(conversation))
         actions.extend(started)
     interpretation: Interpretation | None = None
@@ -215,11 +233,50 @@ def bot_turn(
         context = ConversationContext(turns=_turns(conversation, inbound), step=state.step)
         interpretation = bot.interpreter.interpret(text, context=context)
         event = Interpreted(flow_intent(interpretation), _entities(interpretation), text)
+    opting_out = _opts_out(engine.flow, state, event)
     state, more = engine.advance(state, event, _flow_context(conversation))
     actions.extend(more)
     turn = _Turn(conversation, engine, state, interpretation, now, ids, bot, work)
     turn.carry_out(actions)
     conversation.flow_state = turn.state
+    if opting_out:
+        conversation.opt_out(engine.flow.name, by=BOT, at=now)
+    if survey is not None and (turn.state.finished or conversation.owner is not Owner.BOT):
+        outcome = "opted_out" if opting_out else "completed"
+        if conversation.owner is not Owner.BOT:
+            outcome = "handed_off"
+        answers = tuple(
+            (name, conversation.fields[name])
+            for name in survey.fields
+            if name in conversation.fields
+        )
+        conversation.finish_survey(outcome, answers, by=BOT, at=now)
+
+
+def _survey_of(conversation: Conversation, bot: BotDeps) -> Flow | None:
+    """The survey the conversation is in, if any (a survey no longer deployed is left)."""
+    name = conversation.flow_name
+    if name is None:
+        return None
+    source = bot.flows.get(name)
+    if source is None:
+        conversation.flow_name = None
+        conversation.flow_state = FlowState(None)
+        return None
+    return source()
+
+
+def _opts_out(flow: Flow, state: FlowState, event: FlowEvent) -> bool:
+    """Whether ``event`` at ``state`` leads to the flow's opt-out step."""
+    target = flow.anywhere.get(Intent.OPT_OUT.value)
+    if target is None:
+        return False
+    if isinstance(event, Interpreted):
+        return event.intent == Intent.OPT_OUT.value
+    step = flow.steps.get(state.step or "")
+    if isinstance(event, OptionChosen) and isinstance(step, QuestionStep):
+        return any(o.id == event.option_id and o.next == target for o in step.options)
+    return False
 
 
 @attrs.define

@@ -73,3 +73,50 @@ class ConversationHandedBack:
     occurred_at: datetime
     actor: str
     handoff_ref: UUID | None
+
+
+@domain_event("conversations.survey_started")
+@attrs.frozen
+class SurveyStarted:
+    """A campaign pointed the conversation at a survey flow; its first question (a template)
+    was queued. ``run_ref`` is the campaign's reference (``<run id>:<client id>``)."""
+
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    contact: str
+    flow_name: str
+    run_ref: str
+
+
+@domain_event("conversations.survey_finished")
+@attrs.frozen
+class SurveyFinished:
+    """A survey flow ended: ``completed`` (a terminal node), ``opted_out`` (its opt-out step)
+    or ``handed_off`` (to a person). ``answers`` are the flow's fields the contact filled,
+    raw, in the flow's order."""
+
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    contact: str
+    flow_name: str
+    run_ref: str
+    outcome: str
+    answers: tuple[tuple[str, str], ...] = ()
+
+
+@domain_event("conversations.contact_opted_out")
+@attrs.frozen
+class ContactOptedOut:
+    """The contact asked not to be messaged ("BAJA", "STOP", a survey's opt-out button):
+    every future campaign leaves the number out. ``source`` is the flow it happened in."""
+
+    event_name: ClassVar[str]
+    aggregate_id: UUID
+    occurred_at: datetime
+    actor: str
+    contact: str
+    source: str

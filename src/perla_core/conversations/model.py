@@ -15,10 +15,13 @@ from uuid import UUID
 import attrs
 
 from perla_core.conversations.events import (
+    ContactOptedOut,
     ConversationHandedBack,
     ConversationTakenOver,
     HandoffRequested,
     MessageQueued,
+    SurveyFinished,
+    SurveyStarted,
 )
 from perla_core.flows.engine import FlowState
 from perla_core.kernel.errors import NotFound
@@ -118,6 +121,10 @@ def readable_text(content: OutgoingMessage) -> str:
             return f"[template {template_id}]"
 
 
+SURVEY_RUN_FIELD = "encuesta.run"
+"""The campaign reference of the survey the conversation is in."""
+
+
 @attrs.define(eq=False)
 class Conversation:
     """One contact's WhatsApp conversation (see the module docstring).
@@ -137,6 +144,8 @@ class Conversation:
     last_activity_at: datetime
     sender: str | None = None
     fields: dict[str, str] = attrs.field(factory=dict)
+    flow_name: str | None = None
+    """The flow the contact is in when it is not the bot's default one (a campaign's survey)."""
     messages: list[ConversationMessage] = attrs.field(factory=list)
     handoffs: list[HandoffRecord] = attrs.field(factory=list)
     version: int = 0
@@ -259,6 +268,35 @@ class Conversation:
         self.last_activity_at = max(self.last_activity_at, at)
 
     # --- ownership -------------------------------------------------------------------------
+
+    # --- surveys and opt-outs ------------------------------------------------------------------
+
+    def start_survey(
+        self, flow_name: str, state: FlowState, run_ref: str, *, by: str, at: datetime
+    ) -> None:
+        """Point the conversation at survey ``flow_name``, waiting at ``state`` (its first
+        question, which the caller queues as a template); ``run_ref`` comes back on
+        :class:`SurveyFinished`. The bot owns the conversation again for the survey."""
+        self.flow_name = flow_name
+        self.flow_state = state
+        self.fields[SURVEY_RUN_FIELD] = run_ref
+        self.events.append(SurveyStarted(self.id, at, by, self.contact, flow_name, run_ref))
+
+    def finish_survey(
+        self, outcome: str, answers: tuple[tuple[str, str], ...], *, by: str, at: datetime
+    ) -> None:
+        """The survey flow ended with ``outcome``; the conversation returns to the bot's
+        default flow."""
+        flow_name = self.flow_name or ""
+        run_ref = self.fields.pop(SURVEY_RUN_FIELD, "")
+        self.flow_name = None
+        self.events.append(
+            SurveyFinished(self.id, at, by, self.contact, flow_name, run_ref, outcome, answers)
+        )
+
+    def opt_out(self, source: str, *, by: str, at: datetime) -> None:
+        """The contact asked not to be messaged again (recorded once per request)."""
+        self.events.append(ContactOptedOut(self.id, at, by, self.contact, source))
 
     @property
     def open_handoff(self) -> HandoffRecord | None:

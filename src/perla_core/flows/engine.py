@@ -33,6 +33,10 @@ from perla_core.flows.model import (
     QuestionStep,
 )
 
+MAX_FREE_TEXT = 1000
+"""A free-text answer is kept up to this many characters (a 10,000-character message is cut,
+not refused: the survey goes on)."""
+
 # -- state --------------------------------------------------------------------------------
 
 
@@ -200,7 +204,7 @@ class FlowEngine:
                     return state, actions + more
             case FreeTextStep(), Interpreted(text=text) | TextReceived(text=text) if text.strip():
                 state, more = self._enter(step.next, 0, ctx, interpreted)
-                return state, [SetField(step.sets, text.strip()), *more]
+                return state, [SetField(step.sets, text.strip()[:MAX_FREE_TEXT]), *more]
             case ActionStep(), HookFinished(ok=ok, outcome=outcome):
                 if ok:
                     target = step.outcomes.get(outcome or "", step.next)
