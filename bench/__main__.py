@@ -19,6 +19,7 @@ BENCHES = [
     "search",
     "financing",
     "purchase",
+    "campaigns",
 ]
 
 

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from perla_core.access.ports import ApiKeyRepository
+from perla_core.campaigns.ports import CampaignRepository, OptOutRegistry
 from perla_core.catalogue.ports import ProductRepository
 from perla_core.conversations.ports import ConversationRepository, ReceivedEventRepository
 from perla_core.credentials.ports import CredentialRepository
@@ -25,6 +26,7 @@ from perla_core.customers.ports import (
     CustomerGroupRepository,
     TitleRepository,
 )
+from perla_core.dashboard.ports import DashboardReader
 from perla_core.documents.ports import BillingDocumentRepository, DocumentNumbering
 from perla_core.financing.ports import FinancingRateRepository
 from perla_core.inquiries.ports import InquiryRepository, UnmatchedEmailRepository
@@ -112,6 +114,15 @@ class UnitOfWork(Protocol):
 
     @property
     def metrics(self) -> MetricsReader: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...
+
+    @property
+    def opt_outs(self) -> OptOutRegistry: ...
+
+    @property
+    def dashboard(self) -> DashboardReader: ...
 
     def __enter__(self) -> Self: ...
 

@@ -22,6 +22,7 @@ from perla_core.policies import events as pol
 from perla_core.suppliers import delivery
 from perla_core.suppliers import events as sup
 from perla_entrypoints.billing_wiring import with_billing_handlers
+from perla_entrypoints.campaign_handlers import with_campaign_handlers
 from perla_entrypoints.container import Container, settings_of
 
 CREDENTIAL_TOPICS: tuple[str, ...] = tuple(
@@ -149,6 +150,7 @@ def build_handlers(container: Container) -> HandlerRegistry:
     for topic in POLICY_TOPICS:
         registry = registry.with_handler(topic, "perlahub.push_policy", policy)
     registry = with_billing_handlers(registry, container)
+    registry = with_campaign_handlers(registry, container)
     return inquiry_delivery.with_inquiry_handlers(
         registry,
         uow=container.uow,

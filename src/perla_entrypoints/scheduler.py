@@ -14,6 +14,7 @@ from collections.abc import Callable
 import structlog
 
 from perla_core.outbox import RELAY_TASK
+from perla_entrypoints.campaign_handlers import TICK_TASK as CAMPAIGN_TICK_TASK
 from perla_entrypoints.container import Container, settings_of
 from perla_entrypoints.workers import (
     EXPIRE_ORDERS_EVERY,
@@ -37,6 +38,7 @@ def tick(container: Container) -> None:
     queue.enqueue(RELAY_TASK)
     queue.enqueue(POLICY_TASK)
     queue.enqueue(REMINDER_TASK)
+    queue.enqueue(CAMPAIGN_TICK_TASK)  # the campaigns' schedule and due dispatches
 
 
 class Cadence:

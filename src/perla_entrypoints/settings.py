@@ -191,6 +191,23 @@ class Settings:
     executives_email: str | None = None
     """Where MICROCOM's executives get every pre-invoice and invoice (after the order's
     account manager). Unset: only the account manager."""
+    campaign_dormant_cron: str | None = None
+    """When the scheduler starts a dormant-client campaign run: a 5-field cron expression in
+    UTC (``0 9 * * 1`` = Mondays 09:00). Unset: runs start only by hand (``perla campaign
+    run dormant`` or the API)."""
+    campaign_dormant_months: int = 8
+    """A client is dormant after this many (30-day) months without any interaction."""
+    campaign_surveyed_within_days: int = 90
+    """Clients sent a campaign survey within this many days are left out of a new run."""
+    campaign_template_id: str = "reactivacion_dormidos"
+    """The approved WhatsApp template (Zenvia's id) that opens the survey."""
+    campaign_rate_per_second: int = 20
+    """Survey templates sent per second."""
+    campaign_daily_cap: int = 1000
+    """Distinct clients messaged per day (the WhatsApp messaging tier); a larger run goes on
+    the next day by itself."""
+    campaign_recovered_days: int = 30
+    """A client who answered counts as recovered when it orders within this many days."""
 
     @property
     def effective_database_url(self) -> str:

@@ -21,6 +21,7 @@ from perla_core.inquiries.services import send_due_reminders
 from perla_core.orders import sales
 from perla_core.outbox import DELIVER_TASK, RELAY_TASK, deliver_outbox_message, relay_outbox
 from perla_core.policies.services import apply_due_policy_changes
+from perla_entrypoints.campaign_handlers import campaign_actors
 from perla_entrypoints.container import Container, settings_of
 
 log = structlog.get_logger("perla.workers")
@@ -162,6 +163,10 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., None]
             DELIVER_TASK: declare(
                 DELIVER_TASK, deliver, seconds=120, max_retries=10, max_backoff=300_000
             ),
+            **{
+                name: declare(name, fn, seconds=120)
+                for name, fn in campaign_actors(container).items()
+            },
         }
         _registered[id(broker)] = actors
         return actors

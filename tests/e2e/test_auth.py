@@ -81,6 +81,7 @@ PATH_IDS = (
     "{contact}",
     "{sku}",
     "{warehouse}",
+    "{run_id}",
 )
 
 

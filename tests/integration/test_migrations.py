@@ -50,6 +50,7 @@ CATALOGUE_TABLES = {"products", "product_prices", "product_stock"}
 FINANCING_TABLES = {"financing_rates"}
 DOCUMENT_TABLES = {"document_series", "billing_documents"}
 SALES_TABLES = {"payments"}
+CAMPAIGN_TABLES = {"campaign_runs", "campaign_recipients", "campaign_opt_outs"}
 TABLES = (
     FOURTH_TABLES
     | INQUIRY_TABLES
@@ -59,6 +60,7 @@ TABLES = (
     | FINANCING_TABLES
     | DOCUMENT_TABLES
     | SALES_TABLES
+    | CAMPAIGN_TABLES
 )
 
 
@@ -82,7 +84,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0011"
+    assert current_revision(engine) == head_revision() == "0012"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from perla_core.access.model import ApiKey
+from perla_core.campaigns.model import CampaignRun, RunRecipient
 from perla_core.catalogue.model import Product
 from perla_core.conversations.model import Conversation
 from perla_core.conversations.ports import ReceivedEvent
@@ -69,6 +70,9 @@ class InMemoryStore:
         "payments",
         "document_series",
         "billing_documents",
+        "campaign_runs",
+        "campaign_recipients",
+        "campaign_opt_outs",
     )
 
     def __init__(self) -> None:
@@ -113,6 +117,12 @@ class InMemoryStore:
         # billing documents (issue 8): the last number taken per series, the issued documents
         self.document_series: dict[str, int] = {}
         self.billing_documents: dict[UUID, BillingDocumentRecord] = {}
+        # campaigns (issue 9): runs, recipients by (run, client), opt-outs by number; the
+        # claims stand for the recipients' row locks while a dispatch is open
+        self.campaign_runs: dict[UUID, CampaignRun] = {}
+        self.campaign_recipients: dict[tuple[UUID, UUID], RunRecipient] = {}
+        self.campaign_opt_outs: dict[str, tuple[datetime, str]] = {}
+        self.campaign_claims: set[tuple[UUID, UUID]] = set()
 
     def snapshot(self) -> dict[str, Any]:
         """The tables as they are, to :meth:`restore` if a commit fails half-way."""

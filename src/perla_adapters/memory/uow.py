@@ -19,6 +19,7 @@ from uuid import UUID
 
 import attrs
 
+from perla_adapters.memory.campaigns import InMemoryCampaignRepository, InMemoryOptOutRegistry
 from perla_adapters.memory.catalogue import InMemoryProductRepository
 from perla_adapters.memory.conversations import (
     InMemoryConversationRepository,
@@ -34,6 +35,7 @@ from perla_adapters.memory.customers import (
     InMemoryOrderRepository,
     InMemoryTitleRepository,
 )
+from perla_adapters.memory.dashboard import InMemoryDashboardReader
 from perla_adapters.memory.documents import (
     InMemoryBillingDocumentRepository,
     InMemoryDocumentNumbering,
@@ -331,6 +333,9 @@ class InMemoryUnitOfWork:
         locks = getattr(self, "conversations", None)
         if locks is not None:
             locks.release()
+        recipients = getattr(self, "campaigns", None)
+        if recipients is not None:
+            recipients.release()
         self._tx = Transaction()
         self.clients = InMemoryClientRepository(self.store, self._tx)
         self.api_keys = InMemoryApiKeyRepository(self.store, self._tx)
@@ -359,6 +364,9 @@ class InMemoryUnitOfWork:
         self.document_numbers = InMemoryDocumentNumbering(self.store, self._tx)
         self.billing_documents = InMemoryBillingDocumentRepository(self.store, self._tx)
         self.metrics = InMemoryMetricsReader(self.store)
+        self.campaigns = InMemoryCampaignRepository(self.store, self._tx)
+        self.opt_outs = InMemoryOptOutRegistry(self.store, self._tx)
+        self.dashboard = InMemoryDashboardReader(self.store)
 
     def __enter__(self) -> Self:
         self._begin()

@@ -158,6 +158,8 @@ def customer_account_to_row(account: CustomerAccount) -> dict[str, Any]:
         "addresses": converter.unstructure(a.addresses, _ADDRESSES),
         "contacts": converter.unstructure(a.contacts, _CONTACTS),
         "last_contact_at": a.last_contact_at,
+        "whatsapp_consent": a.whatsapp_consent,
+        "survey_answers": dict(a.survey_answers),
         "created_at": a.created_at,
         "updated_at": a.updated_at,
     }
@@ -174,6 +176,8 @@ def customer_account_from_row(row: Row) -> CustomerAccount:
         addresses=converter.structure(row["addresses"], _ADDRESSES),
         contacts=converter.structure(row["contacts"], _CONTACTS),
         last_contact_at=row["last_contact_at"],
+        whatsapp_consent=bool(row["whatsapp_consent"]),
+        survey_answers=dict(row["survey_answers"] or {}),
         version=row["version"],
     )
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -514,6 +515,9 @@ customer_accounts = Table(
     Column("last_contact_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # campaigns (migration 0012)
+    Column("whatsapp_consent", Boolean, nullable=False, server_default=false()),
+    Column("survey_answers", JSON, nullable=False, server_default=text("'{}'")),
 )
 Index("ix_customer_accounts_group_id", customer_accounts.c.group_id)
 Index("ix_customer_accounts_title_id", customer_accounts.c.title_id)
@@ -808,3 +812,61 @@ billing_documents = Table(
     UniqueConstraint("series", "number", name="uq_billing_documents_series_number"),
 )
 Index("ix_billing_documents_order_id", billing_documents.c.order_id)
+
+# --- campaigns (migration 0012) ------------------------------------------------------------------
+
+# A campaign run: its configuration (JSON) and lifecycle.
+campaign_runs = Table(
+    "campaign_runs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("campaign", String(32), nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("next_dispatch_at", UtcDateTime),
+)
+Index("ix_campaign_runs_status", campaign_runs.c.status)
+
+# One row per (run, client): selected ones pending → sent → ..., excluded ones with the reason.
+campaign_recipients = Table(
+    "campaign_recipients",
+    metadata,
+    Column("run_id", Uuid, ForeignKey("campaign_runs.id"), nullable=False),
+    Column("client_id", Uuid, nullable=False),
+    Column("contact", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("exclusion", String(32)),
+    Column("sent_at", UtcDateTime),
+    Column("sent_on", Date),
+    Column("conversation_id", Uuid),
+    Column("message_ref", String(200)),
+    Column("answered_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("answers", JSON, nullable=False),
+    PrimaryKeyConstraint("run_id", "client_id", name="pk_campaign_recipients"),
+)
+Index(
+    "ix_campaign_recipients_run_id_status",
+    campaign_recipients.c.run_id,
+    campaign_recipients.c.status,
+)
+Index(
+    "ix_campaign_recipients_client_id_sent_at",
+    campaign_recipients.c.client_id,
+    campaign_recipients.c.sent_at,
+)
+Index("ix_campaign_recipients_sent_on", campaign_recipients.c.sent_on)
+
+# WhatsApp numbers (as conversations key them) that opted out of every campaign.
+campaign_opt_outs = Table(
+    "campaign_opt_outs",
+    metadata,
+    Column("contact", String(64), primary_key=True),
+    Column("opted_out_at", UtcDateTime, nullable=False),
+    Column("source", String(200), nullable=False),
+)

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from perla_adapters.memory.store import TouchedAggregates
+from perla_adapters.sql.campaigns import SqlAlchemyCampaignRepository, SqlAlchemyOptOutRegistry
 from perla_adapters.sql.catalogue import SqlAlchemyProductRepository
 from perla_adapters.sql.conversations import (
     SqlAlchemyConversationRepository,
@@ -54,6 +55,7 @@ from perla_adapters.sql.customers import (
     SqlAlchemyPaymentRepository,
     SqlAlchemyTitleRepository,
 )
+from perla_adapters.sql.dashboard import SqlAlchemyDashboardReader
 from perla_adapters.sql.documents import (
     SqlAlchemyBillingDocumentRepository,
     SqlAlchemyDocumentNumbering,
@@ -399,6 +401,9 @@ class SqlAlchemyUnitOfWork:
     outbox: SqlAlchemyOutboxRepository
     processed: SqlAlchemyProcessedMessages
     metrics: SqlAlchemyMetricsReader
+    dashboard: SqlAlchemyDashboardReader
+    campaigns: SqlAlchemyCampaignRepository
+    opt_outs: SqlAlchemyOptOutRegistry
 
     def __init__(self, engine: Engine, clock: Clock, ids: IdGenerator) -> None:
         self.engine = engine
@@ -460,6 +465,9 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlAlchemyOutboxRepository(conn)
         self.processed = SqlAlchemyProcessedMessages(conn)
         self.metrics = SqlAlchemyMetricsReader(conn)
+        self.dashboard = SqlAlchemyDashboardReader(conn)
+        self.campaigns = SqlAlchemyCampaignRepository(conn, self._touched)
+        self.opt_outs = SqlAlchemyOptOutRegistry(conn)
 
     def commit(self) -> None:
         conn = self._open()

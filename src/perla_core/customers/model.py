@@ -367,8 +367,24 @@ class CustomerAccount:
     addresses: tuple[Address, ...] = ()
     contacts: tuple[ContactAccount, ...] = ()
     last_contact_at: datetime | None = None
+    whatsapp_consent: bool = False
+    """Whether the client agreed to be messaged on WhatsApp by campaigns (explicit data:
+    false until recorded)."""
+    survey_answers: dict[str, str] = attrs.field(factory=dict)
+    """The latest answer to each survey question (the client record's fields)."""
     version: int = 0
     events: list[object] = attrs.field(factory=list, repr=False)
+
+    def record_whatsapp_consent(self, given: bool, *, now: datetime) -> None:
+        self.whatsapp_consent = given
+        self.updated_at = now
+
+    def record_survey_answers(self, answers: tuple[tuple[str, str], ...], *, now: datetime) -> None:
+        """Consolidate a survey's answers (a later answer replaces an earlier one); the
+        answer is also an interaction (``last_contact_at``)."""
+        self.survey_answers = {**self.survey_answers, **dict(answers)}
+        self.last_contact_at = max(self.last_contact_at or now, now)
+        self.updated_at = now
 
     @classmethod
     def blank(cls, client_id: UUID, now: datetime) -> CustomerAccount:

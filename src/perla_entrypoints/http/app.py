@@ -8,11 +8,13 @@ from perla_core.policies.pricing import PolicyIndexCache
 from perla_entrypoints.container import Container, settings_of, uow_factory
 from perla_entrypoints.http.api_keys import ApiKeyController
 from perla_entrypoints.http.auth import ActorCache, api_key_guard
+from perla_entrypoints.http.campaigns import campaign_routes
 from perla_entrypoints.http.catalogue import catalogue_routes
 from perla_entrypoints.http.clients import ClientController
 from perla_entrypoints.http.conversations import ConversationController
 from perla_entrypoints.http.credentials import CredentialController
 from perla_entrypoints.http.customers import customer_routes
+from perla_entrypoints.http.dashboard import dashboard_routes
 from perla_entrypoints.http.dependencies import dependencies
 from perla_entrypoints.http.documents import document_routes
 from perla_entrypoints.http.financing import FinancingController
@@ -36,6 +38,8 @@ def create_app(container: Container) -> Litestar:
 
     Every ``/api/v1`` route needs an API key; ``/health``, ``/ready`` and ``/schema`` do not,
     nor the public web form (rate-limited) and Zenvia's webhook (a shared-secret header).
+    The activity page (``/dashboard``, HTML, not in the schema) has its own login and session
+    cookie (``http/dashboard.py``).
     One :class:`PolicyIndexCache` per app: repeated price batches reuse a policy's index until
     the policy changes.
     """
@@ -61,6 +65,7 @@ def create_app(container: Container) -> Litestar:
             FinancingController,
             purchase_routes(container),
             MetricsController,
+            campaign_routes(container),
         ],
     )
     return Litestar(
@@ -72,6 +77,7 @@ def create_app(container: Container) -> Litestar:
             webhook_routes(container),
             payment_webhook_routes(container),
             document_routes(container),
+            *dashboard_routes(container),
         ],
         dependencies=dependencies(container, cache, PolicyIndexCache()),
         exception_handlers=EXCEPTION_HANDLERS,

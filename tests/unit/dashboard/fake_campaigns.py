@@ -1,0 +1,16 @@
+"""Stands in for ``perla_core.campaigns`` once it exposes the dashboard hook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from perla_core.dashboard import CampaignFunnel, FunnelStep
+
+
+class _Funnel:
+    name = "Clientes inactivos · marzo"
+    steps = (("Inactivos", 8000), ("Enviadas", 7600), ("Respondidas", 1200), ("Recuperados", 90))
+
+
+def dashboard_funnels(uow: object) -> Iterable[object]:
+    return [_Funnel(), CampaignFunnel("Otra", (FunnelStep("Enviadas", 3),))]

@@ -1,0 +1,1 @@
+"""A campaigns area that does not offer the dashboard hook (yet)."""
