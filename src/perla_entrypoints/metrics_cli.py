@@ -13,9 +13,12 @@ from rich.table import Table
 
 from perla_core.kernel.errors import PerlaError
 from perla_core.metrics import (
+    CampaignFigures,
+    CampaignReport,
     ConversationMetrics,
     MetricsReport,
     Percentiles,
+    campaign_metrics,
     conversation_metrics,
     period_query,
 )
@@ -97,6 +100,42 @@ def metrics_table(report: MetricsReport) -> Table:
     return table
 
 
+def _campaign_row(table: Table, label: str, row: CampaignFigures) -> None:
+    rate = row.completion_rate
+    table.add_row(
+        label,
+        str(row.sent),
+        str(row.answered),
+        str(row.completed),
+        "-" if rate is None else f"{rate} %",
+        str(row.opted_out),
+        str(row.recovered),
+    )
+
+
+def campaigns_table(report: CampaignReport) -> Table:
+    """The campaign runs' survey figures: each run's days, then its total."""
+    q = report.query
+    rate = report.completion_rate
+    table = Table(
+        title=f"Campaigns {q.start} .. {q.end} (UTC days)",
+        caption="survey completion: completed of sent"
+        + ("" if rate is None else f"; all runs {rate} %"),
+    )
+    for name in ("run / day", "sent", "answered", "completed", "completion", "opted out"):
+        table.add_column(name, justify="left" if name == "run / day" else "right")
+    table.add_column("recovered", justify="right")
+    for run in report.runs:
+        for row in run.days:
+            _campaign_row(table, f"  {row.day}", row)
+        created = "" if run.total.run_created_at is None else f"{run.total.run_created_at:%Y-%m-%d}"
+        _campaign_row(table, f"{run.total.campaign} {created} {run.run_id}", run.total)
+        table.add_section()
+    if not report.runs:
+        table.add_row("no campaign runs in the period", "", "", "", "", "", "")
+    return table
+
+
 def metrics(
     start: Annotated[
         str | None, typer.Option("--from", help="First UTC day (YYYY-MM-DD). [default: to - 29]")
@@ -105,16 +144,23 @@ def metrics(
         str | None, typer.Option("--to", help="Last UTC day (YYYY-MM-DD). [default: today]")
     ] = None,
     channel: Annotated[str | None, typer.Option(help="Only this channel (whatsapp).")] = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="Only this campaign run (its id): conversations and run.")
+    ] = None,
     window_hours: Annotated[int, typer.Option(help="Seen-but-unanswered window, in hours.")] = 24,
 ) -> None:
-    """Conversation metrics per day: messages, responses, response times, handoffs, orders."""
+    """Conversation metrics per day (messages, responses, response times, handoffs, orders,
+    opt-outs), then the campaign runs' survey figures (sent, answered, completed, opted out,
+    recovered)."""
     first, last = _day(start, "from"), _day(end, "to")
     container = _opened()
     clock = container.clock()
     today: date = clock.now().date()
     try:
-        query = period_query(first, last, today, channel, None, window_hours)
+        query = period_query(first, last, today, channel, campaign, window_hours)
         report = conversation_metrics(query, uow_factory(container)(), clock, _actor())
+        runs = campaign_metrics(query, uow_factory(container)(), clock, _actor())
     except PerlaError as error:
         raise _fail(f"[red]{error.code}[/] {error}") from None
     console.print(metrics_table(report))
+    console.print(campaigns_table(runs))

@@ -164,6 +164,7 @@ def api_figures(client: Any, headers: dict[str, str]) -> dict[str, str]:
 
     stages = _ok(client.get("/api/v1/inquiries/stages", headers=headers))["stages"]
     metrics = _ok(client.get("/api/v1/metrics/conversations", headers=headers))["total"]
+    surveys = _ok(client.get("/api/v1/metrics/campaigns", headers=headers))
     placed = _ok(client.get(ORDERS, params={"status": "placed"}, headers=headers))["items"]
     leads = total(LEADS) - total(LEADS, status="lost") - total(LEADS, status="won")
     return {
@@ -179,6 +180,8 @@ def api_figures(client: Any, headers: dict[str, str]) -> dict[str, str]:
         "handoffs": str(metrics["handoffs_total"]),
         "bot_response_p50": metrics["response"]["bot"]["p50_seconds"] or "",
         "seen_unanswered": str(metrics["seen_unanswered"]),
+        "opt_outs": str(metrics["opt_outs"]),
+        "survey_completion": surveys["survey_completion_rate"] or "",
     }
 
 

@@ -6,16 +6,22 @@ the period), then on D1: the bot answers two turns (2.5 s and 14 s), hands off, 
 writes (read, answered by the contact within the window) and answers the next turn in 100 s;
 an order by ``whatsapp:A`` on D1 is its conversion (one on D3 and one by another actor are
 not). B gets a template on D1 (read, answered only 25 h later: seen but unanswered) and a
-failed message (never counted); on D2 it answers "BAJA" (an opt-out) and the bot replies in
-5 s. C writes on D2, is handed off (processing failed), an operator answers in 1800 s and the
-next turn in 30 s; that last reply is read and never answered (seen but unanswered once the
-24 h have passed).
+failed message (never counted); on D2 it answers "BAJA" and the bot replies in 5 s; the
+opt-out registry records B on D2 (and another number on D1, a third on D3). C writes on D2,
+is handed off (processing failed), an operator answers in 1800 s and the next turn in 30 s;
+that last reply is read and never answered (seen but unanswered once the 24 h have passed).
+
+The campaign run R (created on D0 at 20:00) sent its template to G on D0 (before the
+period), to A and B on D1 and to E on D2 (F was excluded): A answered and completed on D1
+and its order at 12:00 makes it recovered on D1; B opted out on D2; E answered on D2 without
+finishing. An older run (created on D0) has nothing in the period.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -23,14 +29,34 @@ import pytest
 from tests.contract.builders import NewUow, a_validated_client, stored_clients
 
 from perla_adapters.memory import FixedClock, SequentialIds
+from perla_core.access.model import Actor, Role
+from perla_core.campaigns.model import (
+    CampaignConfig,
+    CampaignRun,
+    Exclusion,
+    RecipientStatus,
+    RunRecipient,
+)
 from perla_core.conversations.model import BOT, Conversation
+from perla_core.kernel.errors import NotFound
 from perla_core.kernel.money import Money
 from perla_core.messaging import MessageStatus, TemplateMessage, TextMessage
-from perla_core.metrics import ConversationMetrics, MetricsQuery, Percentiles, ResponseTimes
+from perla_core.metrics import (
+    CampaignFigures,
+    ConversationMetrics,
+    MetricsQuery,
+    Percentiles,
+    ResponseTimes,
+    campaign_metrics,
+    conversation_metrics,
+)
 from perla_core.orders.model import Order, OrderChannel, OrderLine
 
 D0, D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 A, B, C = "5491100000001", "5491100000002", "5491100000003"
+E, G, OTHER = "5491100000005", "5491100000007", "5491100000077"
+RUN = UUID("00000000-0000-4000-8000-0000000000aa")
+OLD_RUN = UUID("00000000-0000-4000-8000-0000000000bb")
 QUERY = MetricsQuery(D1, D2)
 AS_OF = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 
@@ -133,8 +159,41 @@ def stored(new_uow: NewUow, clock: FixedClock, ids: SequentialIds) -> NewUow:
             start=1,
         ):
             uow.orders.add(an_order(ids, number, client.id, actor, when))
+        uow.opt_outs.add(B, at(D2, 10), "baja")
+        uow.opt_outs.add(OTHER, at(D1, 8), "baja")
+        uow.opt_outs.add("5491100000078", at(D3, 8), "baja")
+        store_runs(uow, ids, client.id)
         uow.commit()
     return new_uow
+
+
+def store_runs(uow: Any, ids: SequentialIds, buyer: UUID) -> None:
+    config = CampaignConfig.create()
+    old = CampaignRun.schedule(OLD_RUN, config, now=at(D0, 8), actor="test")
+    uow.campaigns.add_run(old)
+    run = CampaignRun.schedule(RUN, config, now=at(D0, 20), actor="test")
+    uow.campaigns.add_run(run)
+    rows = {
+        A: RunRecipient(RUN, buyer, A),
+        B: RunRecipient(RUN, ids.new_id(), B),
+        E: RunRecipient(RUN, ids.new_id(), E),
+        G: RunRecipient(RUN, ids.new_id(), G),
+        "F": RunRecipient(
+            RUN, ids.new_id(), "5491100000006", RecipientStatus.EXCLUDED, Exclusion.NO_CONSENT
+        ),
+    }
+    uow.campaigns.add_recipients(list(rows.values()))
+    conversation = ids.new_id()
+    for contact, sent, status, answered, finished in (
+        (A, at(D1, 9), RecipientStatus.COMPLETED, at(D1, 10), at(D1, 10, 5)),
+        (B, at(D1, 9), RecipientStatus.OPTED_OUT, None, at(D2, 10)),
+        (E, at(D2, 9), RecipientStatus.ANSWERED, at(D2, 9, 30), at(D2, 9, 40)),
+        (G, at(D0, 21), RecipientStatus.SENT, None, None),
+    ):
+        r = rows[contact]
+        r.mark_sent(sent, conversation, f"ref-{contact}")
+        r.status, r.answered_at, r.finished_at = status, answered, finished
+        uow.campaigns.save_recipient(r)
 
 
 def read(
@@ -168,7 +227,7 @@ DAY_1 = ConversationMetrics(
     seen_unanswered=1,
     handoffs={"talk_to_person": 1},
     conversions=1,
-    opt_outs=0,
+    opt_outs=1,
 )
 DAY_2 = ConversationMetrics(
     day=D2,
@@ -194,7 +253,7 @@ TOTAL = ConversationMetrics(
     seen_unanswered=2,
     handoffs={"processing_failed": 1, "talk_to_person": 1},
     conversions=1,
-    opt_outs=1,
+    opt_outs=2,
 )
 
 
@@ -229,3 +288,82 @@ def test_no_activity_gives_only_an_empty_total(stored: NewUow) -> None:
 
 def test_nothing_stored(new_uow: NewUow) -> None:
     assert read(new_uow) == {None: ConversationMetrics(None)}
+
+
+# --- campaigns ---------------------------------------------------------------------------------
+
+READER = Actor("lucia", Role.READONLY)
+
+
+def test_a_campaign_keeps_to_the_conversations_its_template_reached(stored: NewUow) -> None:
+    rows = read(stored, MetricsQuery(D1, D2, campaign=str(RUN)))
+    assert rows == {
+        D1: attrs.evolve(DAY_1, opt_outs=0),  # OTHER's opt-out is not R's
+        D2: ConversationMetrics(
+            day=D2,
+            messages_in=1,
+            messages_out_bot=1,
+            conversations_responding=1,
+            first_response=times(bot=(1, "5", "5")),
+            response=times(bot=(1, "5", "5")),
+            opt_outs=1,
+        ),
+        None: ConversationMetrics(
+            day=None,
+            messages_in=5,
+            messages_out_bot=4,
+            messages_out_human=2,
+            conversations_responding=2,
+            first_response=times(bot=(2, "2.5", "5")),
+            response=times(bot=(3, "5", "14"), human=(1, "100", "100")),
+            seen_unanswered=1,
+            handoffs={"talk_to_person": 1},
+            conversions=1,
+            opt_outs=1,
+        ),
+    }
+
+
+def figures(
+    day: date | None, sent: int, answered: int, completed: int, opted: int, recovered: int
+) -> CampaignFigures:
+    return CampaignFigures(
+        RUN, day, "dormant", at(D0, 20), sent, answered, completed, opted, recovered
+    )
+
+
+def campaign_rows(new_uow: NewUow, query: MetricsQuery) -> dict[tuple[UUID, date | None], Any]:
+    with new_uow() as uow:
+        rows = uow.metrics.campaign_metrics(query)
+    return {(row.run_id, row.day): row for row in rows}
+
+
+def test_the_campaign_figures_per_run_and_day(stored: NewUow) -> None:
+    assert campaign_rows(stored, QUERY) == {
+        (RUN, D1): figures(D1, 2, 1, 1, 0, 1),
+        (RUN, D2): figures(D2, 1, 1, 0, 1, 0),
+        (RUN, None): figures(None, 3, 2, 1, 1, 1),
+    }
+    # the old run is there when asked for, with nothing in the period
+    old = campaign_rows(stored, MetricsQuery(D1, D2, campaign=str(OLD_RUN)))
+    assert old == {
+        (OLD_RUN, None): CampaignFigures(OLD_RUN, None, "dormant", at(D0, 8)),
+    }
+    # D0 holds G's template only (and the old run's creation)
+    early = campaign_rows(stored, MetricsQuery(D0, D0))
+    assert early[RUN, None] == figures(None, 1, 0, 0, 0, 0)
+    assert early[OLD_RUN, None] == CampaignFigures(OLD_RUN, None, "dormant", at(D0, 8))
+
+
+def test_the_use_cases_with_a_campaign(stored: NewUow, clock: FixedClock) -> None:
+    report = campaign_metrics(MetricsQuery(D1, D2), stored(), clock, READER)
+    assert [r.run_id for r in report.runs] == [RUN]
+    total = report.runs[0].total
+    assert (total.sent, total.completed, total.completion_rate) == (3, 1, Decimal("33.3"))
+    assert [d.day for d in report.runs[0].days] == [D1, D2]
+    assert report.completion_rate == Decimal("33.3")
+    unknown = str(UUID(int=7))
+    with pytest.raises(NotFound):
+        campaign_metrics(MetricsQuery(D1, D2, campaign=unknown), stored(), clock, READER)
+    with pytest.raises(NotFound):
+        conversation_metrics(MetricsQuery(D1, D2, campaign=unknown), stored(), clock, READER)

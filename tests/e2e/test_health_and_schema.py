@@ -121,6 +121,7 @@ OPERATIONS = {
     ("GET", "/api/v1/manager-assignment"): "getManagerAssignment",
     ("PUT", "/api/v1/manager-assignment"): "setManagerAssignment",
     ("GET", "/api/v1/metrics/conversations"): "getConversationMetrics",
+    ("GET", "/api/v1/metrics/campaigns"): "getCampaignMetrics",
     ("POST", "/api/v1/campaigns/dormant/preview"): "previewDormantCampaign",
     ("POST", "/api/v1/campaigns/dormant/runs"): "startDormantCampaignRun",
     ("GET", "/api/v1/campaigns/runs/{run_id}"): "getCampaignRun",

@@ -250,9 +250,39 @@ def test_perla_metrics_prints_the_table(tmp_path: Path, monkeypatch: pytest.Monk
     assert "2026-03-01" in table
     assert "2026-03-02" in table
     assert "total" in table
+    assert "Campaigns 2026-03-01 .. 2026-03-02" in table
+    assert "no campaign runs in the period" in table
+    unknown = runner.invoke(app, ["metrics", "--campaign", str(uuid4())], env=env)
+    assert unknown.exit_code == 1
+    assert "not_found" in metrics_cli.err.export_text()
     bad = runner.invoke(app, ["metrics", "--from", "2026-03-05", "--to", "2026-03-01"], env=env)
     assert bad.exit_code == 1
     assert "from" in metrics_cli.err.export_text()
     wrong = runner.invoke(app, ["metrics", "--from", "marzo"], env=env)
     assert wrong.exit_code == 1
     assert "not a date" in metrics_cli.err.export_text()
+
+
+CAMPAIGNS = "/api/v1/metrics/campaigns"
+
+
+def test_campaign_figures_without_runs_and_for_a_run_that_does_not_exist(
+    container: Container, client: TestClient[Litestar]
+) -> None:
+    reader = key(container, Role.READONLY)
+    empty = client.get(CAMPAIGNS, params={"from": DAY, "to": DAY}, headers=reader)
+    assert empty.status_code == 200, empty.text
+    assert empty.json()["runs"] == []
+    assert empty.json()["survey_completion_rate"] is None
+    unknown = str(uuid4())
+    missing = client.get(CAMPAIGNS, params={"run": unknown}, headers=reader)
+    assert missing.status_code == 404, missing.text
+    gone = client.get(METRICS, params={"campaign": unknown}, headers=reader)
+    assert gone.status_code == 404, gone.text
+    bad = client.get(CAMPAIGNS, params={"run": "dormant"}, headers=reader)
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["field"] == "run"
+    worse = client.get(METRICS, params={"campaign": "dormant"}, headers=reader)
+    assert worse.status_code == 422, worse.text
+    assert worse.json()["errors"][0]["field"] == "campaign"
+    assert client.get(CAMPAIGNS).status_code == 401

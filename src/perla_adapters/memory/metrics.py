@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from uuid import UUID
 
 import attrs
 
 from perla_adapters.memory.store import InMemoryStore
 from perla_core.billing.services import WHATSAPP_ACTOR_PREFIX
+from perla_core.campaigns.model import RecipientStatus, RunRecipient
 from perla_core.conversations.model import BOT, Conversation, ConversationMessage, Direction
 from perla_core.messaging import MessageStatus
 from perla_core.metrics.model import (
+    CampaignFigures,
     ConversationMetrics,
     MetricsQuery,
     Percentiles,
@@ -23,7 +26,7 @@ from perla_core.metrics.model import (
 )
 
 _DAY_MS = 86_400_000
-_OPT_OUT_WORDS = frozenset({"BAJA", "STOP"})
+_ANSWERED = (RecipientStatus.ANSWERED, RecipientStatus.COMPLETED)
 _TOTAL = -1
 """The key of the whole period's figures (the others are day numbers)."""
 
@@ -37,9 +40,8 @@ def _sent(conversation: Conversation) -> list[ConversationMessage]:
     ]
 
 
-def _opts_out(message: ConversationMessage) -> bool:
-    payload = (message.payload or "").lower()
-    return payload == "baja" or (message.text or "").strip().upper() in _OPT_OUT_WORDS
+def _key(contact: str) -> str:
+    return contact.strip().removeprefix("+")
 
 
 def _inbound(message: ConversationMessage) -> bool:
@@ -77,8 +79,6 @@ class _Tally:
             self.counts[day]["in"] += 1
             if any(not _inbound(b) for b in messages[:n]):
                 self.mark("responding", day, conversation)
-            if _opts_out(m):
-                self.mark("opt_outs", day, conversation)
             if n == 0 or not _inbound(messages[n - 1]):  # a customer turn starts
                 first = day not in first_turn_days
                 first_turn_days.add(day)
@@ -135,7 +135,7 @@ class _Tally:
                 seen_unanswered=self.counts[key]["seen_unanswered"],
                 handoffs=dict(sorted(self.handoffs[key].items())),
                 conversions=len(self.distinct.get(("conversions", key), ())),
-                opt_outs=len(self.distinct.get(("opt_outs", key), ())),
+                opt_outs=self.counts[key]["opt_outs"],
             )
             for key in sorted(keys)
         ]
@@ -145,12 +145,33 @@ class InMemoryMetricsReader:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
+    def _sent_contacts(self, run_id: UUID | None) -> set[str] | None:
+        """The contacts the run sent its template to (``None``: no campaign, every one)."""
+        if run_id is None:
+            return None
+        with self._store.lock:
+            return {
+                _key(r.contact)
+                for (run, _), r in self._store.campaign_recipients.items()
+                if run == run_id and r.sent_at is not None and r.contact is not None
+            }
+
     def conversation_metrics(
         self, query: MetricsQuery, as_of: datetime
     ) -> Sequence[ConversationMetrics]:
+        contacts = self._sent_contacts(query.run_id)
         with self._store.lock:
-            conversations = list(self._store.conversations.values())
+            conversations = [
+                c
+                for c in self._store.conversations.values()
+                if contacts is None or _key(c.contact) in contacts
+            ]
             orders = list(self._store.orders.values())
+            opt_outs = [
+                (contact, at)
+                for contact, (at, _) in self._store.campaign_opt_outs.items()
+                if contacts is None or contact in contacts
+            ]
         tally = _Tally(query, millis(as_of))
         for conversation in conversations:
             tally.add(conversation)
@@ -160,4 +181,73 @@ class InMemoryMetricsReader:
             ms = millis(order.created_at)
             if buyer is not None and tally.within(ms):
                 tally.mark("conversions", ms // _DAY_MS, buyer)
+        for _, at in opt_outs:
+            ms = millis(at)
+            if tally.within(ms):
+                tally.counts[ms // _DAY_MS]["opt_outs"] += 1
         return tally.rows()
+
+    def campaign_metrics(self, query: MetricsQuery) -> Sequence[CampaignFigures]:
+        with self._store.lock:
+            runs = [
+                r
+                for r in self._store.campaign_runs.values()
+                if query.run_id is None or r.id == query.run_id
+            ]
+            recipients = [
+                r
+                for (run, _), r in self._store.campaign_recipients.items()
+                if any(run == x.id for x in runs)
+            ]
+            orders = list(self._store.orders.values())
+        counts: dict[tuple[UUID, int], Counter[str]] = defaultdict(Counter)
+
+        def count(figure: str, r: RunRecipient, at: datetime | None) -> None:
+            if at is None:
+                return
+            ms = millis(at)
+            if query.since_ms <= ms < query.until_ms:
+                counts[r.run_id, ms // _DAY_MS][figure] += 1
+                counts[r.run_id, _TOTAL][figure] += 1
+
+        windows = {run.id: timedelta(days=run.config.recovered_window_days) for run in runs}
+        for r in recipients:
+            count("sent", r, r.sent_at)
+            if r.status in _ANSWERED:
+                count("answered", r, r.answered_at)
+            if r.status is RecipientStatus.COMPLETED:
+                count("completed", r, r.finished_at)
+            if r.status is RecipientStatus.OPTED_OUT:
+                count("opted_out", r, r.finished_at)
+            answered = r.answered_at
+            if answered is not None:
+                bought = [
+                    o.created_at
+                    for o in orders
+                    if o.client_id == r.client_id and o.created_at >= answered
+                ]
+                if bought and min(bought) <= answered + windows[r.run_id]:
+                    count("recovered", r, min(bought))
+        rows: list[CampaignFigures] = []
+        for run in runs:
+            created = millis(run.created_at)
+            in_period = query.since_ms <= created < query.until_ms
+            if query.run_id is None and not in_period and (run.id, _TOTAL) not in counts:
+                continue
+            keys = sorted(k for r, k in counts if r == run.id and k != _TOTAL)
+            for key in (*keys, _TOTAL):
+                figures = counts.get((run.id, key), Counter())
+                rows.append(
+                    CampaignFigures(
+                        run.id,
+                        None if key == _TOTAL else day_of(key),
+                        run.name,
+                        run.created_at,
+                        sent=figures["sent"],
+                        answered=figures["answered"],
+                        completed=figures["completed"],
+                        opted_out=figures["opted_out"],
+                        recovered=figures["recovered"],
+                    )
+                )
+        return rows

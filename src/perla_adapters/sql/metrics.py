@@ -16,16 +16,19 @@ days). Definitions:
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
+from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Uuid, bindparam, text
 
 from perla_adapters.sql.tables import UtcDateTime
 from perla_core.billing.services import WHATSAPP_ACTOR_PREFIX
 from perla_core.metrics.model import (
+    CampaignFigures,
     ConversationMetrics,
     MetricsQuery,
     Percentiles,
@@ -46,9 +49,18 @@ def _ms_postgres(timestamp: str) -> str:
     return f"CAST(ROUND(EXTRACT(EPOCH FROM {timestamp}) * 1000) AS BIGINT)"
 
 
-def _sources(dialect: str) -> tuple[str, str, str]:
-    """The dialect's messages (``m0``) and handoffs (``h``) selects, and an order's time."""
+# The contacts a campaign run sent its template to (``:run``).
+_RUN_CONTACTS = """
+    SELECT r.contact FROM campaign_recipients r
+    WHERE r.run_id = :run AND r.sent_at IS NOT NULL AND r.contact IS NOT NULL"""
+
+
+def _sources(dialect: str, campaign: bool) -> tuple[str, str, str]:
+    """The dialect's messages (``m0``) and handoffs (``h``) selects, and an order's time;
+    with ``campaign``, only the conversations of the run's contacts."""
     where = "WHERE c.last_activity_at >= :since AND c.created_at < :until"
+    if campaign:
+        where += f" AND c.contact IN ({_RUN_CONTACTS})"
     if dialect == "postgresql":
         at = "CAST(j.v->>'at' AS timestamptz)"
         messages = f"""
@@ -122,21 +134,14 @@ _COUNTS = f"""
 _DISTINCT = f"""
     , marked AS (
         SELECT conv, ms / {_DAY_MS} AS dayn,
-               CASE WHEN g > 0 THEN 1 ELSE 0 END AS responding,
-               CASE WHEN LOWER(COALESCE(payload, '')) = 'baja'
-                         OR UPPER(TRIM(COALESCE(mtext, ''))) IN ('BAJA', 'STOP')
-                    THEN 1 ELSE 0 END AS opt_out
+               CASE WHEN g > 0 THEN 1 ELSE 0 END AS responding
         FROM e
         WHERE direction = 'inbound' AND {_IN_PERIOD}
     )
-    SELECT dayn,
-           COUNT(DISTINCT CASE WHEN responding = 1 THEN conv END) AS responding,
-           COUNT(DISTINCT CASE WHEN opt_out = 1 THEN conv END) AS opt_outs
+    SELECT dayn, COUNT(DISTINCT CASE WHEN responding = 1 THEN conv END) AS responding
     FROM marked GROUP BY dayn
     UNION ALL
-    SELECT {_TOTAL},
-           COUNT(DISTINCT CASE WHEN responding = 1 THEN conv END),
-           COUNT(DISTINCT CASE WHEN opt_out = 1 THEN conv END)
+    SELECT {_TOTAL}, COUNT(DISTINCT CASE WHEN responding = 1 THEN conv END)
     FROM marked"""
 
 _TIMES = f"""
@@ -182,16 +187,20 @@ class SqlAlchemyMetricsReader:
         self._conn = conn
 
     def _rows(self, sql: str, params: Mapping[str, Any]) -> Sequence[Any]:
-        statement = text(sql).bindparams(
-            bindparam("since", type_=UtcDateTime()), bindparam("until", type_=UtcDateTime())
-        )
+        binds: list[Any] = [
+            bindparam(n, type_=UtcDateTime()) for n in ("since", "until") if f":{n}" in sql
+        ]
+        if ":run" in sql:
+            binds.append(bindparam("run", type_=Uuid()))
+        statement = text(sql).bindparams(*binds)
         return self._conn.execute(statement, dict(params)).all()
 
     def conversation_metrics(
         self, query: MetricsQuery, as_of: datetime
     ) -> Sequence[ConversationMetrics]:
-        messages, handoff_rows, order_ms = _sources(self._conn.dialect.name)
-        params = {
+        run = query.run_id
+        messages, handoff_rows, order_ms = _sources(self._conn.dialect.name, run is not None)
+        params: dict[str, Any] = {
             "since": query.since,
             "until": query.until,
             "since_ms": query.since_ms,
@@ -199,6 +208,8 @@ class SqlAlchemyMetricsReader:
             "window_ms": query.window_ms,
             "now_ms": millis(as_of),
         }
+        if run is not None:
+            params["run"] = run
         with_m = f"WITH m0 AS ({messages}),{_E}"
 
         counts: dict[int, Counter[str]] = defaultdict(Counter)
@@ -210,8 +221,17 @@ class SqlAlchemyMetricsReader:
                     human=int(out_human),
                     unanswered=int(unanswered),
                 )
-        for dayn, responding, opt_outs in self._rows(with_m + _DISTINCT, params):
-            counts[int(dayn)].update(responding=int(responding), opt_outs=int(opt_outs))
+        for dayn, responding in self._rows(with_m + _DISTINCT, params):
+            counts[int(dayn)].update(responding=int(responding))
+        opt_out_sql = f"""
+            SELECT {order_ms.replace("o.created_at", "x.opted_out_at")} / {_DAY_MS}, COUNT(*)
+            FROM campaign_opt_outs x
+            WHERE x.opted_out_at >= :since AND x.opted_out_at < :until
+            {"" if run is None else f"AND x.contact IN ({_RUN_CONTACTS})"}
+            GROUP BY 1"""
+        for dayn, opt_outs in self._rows(opt_out_sql, params):
+            for key in (int(dayn), _TOTAL):
+                counts[key].update(opt_outs=int(opt_outs))
 
         percentiles: dict[tuple[str, str, int], list[int | None]] = {}
         for kind, who, dayn, n, wait, is_p50, is_p95 in self._rows(with_m + _TIMES, params):
@@ -235,6 +255,7 @@ class SqlAlchemyMetricsReader:
                 SELECT c.id AS conv, {order_ms} / {_DAY_MS} AS dayn
                 FROM orders o JOIN conversations c ON o.created_by = :prefix || c.contact
                 WHERE o.created_at >= :since AND o.created_at < :until
+                {"" if run is None else f"AND c.contact IN ({_RUN_CONTACTS})"}
             )
             SELECT dayn, COUNT(DISTINCT conv) FROM won GROUP BY dayn
             UNION ALL SELECT {_TOTAL}, COUNT(DISTINCT conv) FROM won"""
@@ -279,3 +300,95 @@ class SqlAlchemyMetricsReader:
             )
             for key in sorted(keys)
         ]
+
+    def campaign_metrics(self, query: MetricsQuery) -> Sequence[CampaignFigures]:
+        postgres = self._conn.dialect.name == "postgresql"
+        ms = _ms_postgres if postgres else _ms_sqlite
+        run_filter = "" if query.run_id is None else "AND r.run_id = :run"
+        params: dict[str, Any] = {"since": query.since, "until": query.until}
+        if query.run_id is not None:
+            params["run"] = query.run_id
+        # every figure is a recipient's timestamp in the period: one row per (run, figure, day)
+        events = " UNION ALL ".join(
+            f"""SELECT r.run_id AS run, '{figure}' AS figure, {ms(column)} / {_DAY_MS} AS dayn
+                FROM campaign_recipients r
+                WHERE {column} >= :since AND {column} < :until {condition} {run_filter}"""
+            for figure, column, condition in (
+                ("sent", "r.sent_at", ""),
+                ("answered", "r.answered_at", "AND r.status IN ('answered', 'completed')"),
+                ("completed", "r.finished_at", "AND r.status = 'completed'"),
+                ("opted_out", "r.finished_at", "AND r.status = 'opted_out'"),
+            )
+        )
+        counts: dict[tuple[UUID, int], Counter[str]] = defaultdict(Counter)
+        for run, figure, dayn, n in self._rows(
+            f"SELECT run, figure, dayn, COUNT(*) FROM ({events}) ev GROUP BY run, figure, dayn",
+            params,
+        ):
+            for key in (int(dayn), _TOTAL):
+                counts[_uuid(run), key][str(figure)] += int(n)
+        runs = self._runs(run_filter.replace("r.run_id", "cr.id"), params)
+        # recovered: the first order of each answered recipient after answering; the run's
+        # window (its configuration) is applied here, to one row per such recipient
+        first_orders = f"""
+            SELECT r.run_id, r.answered_at, MIN(o.created_at)
+            FROM campaign_recipients r
+            JOIN orders o ON o.client_id = r.client_id AND o.created_at >= r.answered_at
+            WHERE r.answered_at IS NOT NULL AND r.answered_at < :until {run_filter}
+            GROUP BY r.run_id, r.client_id, r.answered_at"""
+        for run, answered, ordered in self._rows(first_orders, params):
+            run_id = _uuid(run)
+            answered_at, ordered_at = _moment(answered), _moment(ordered)
+            window = runs.get(run_id, (None, None, 30))[2]
+            at = millis(ordered_at)
+            within = ordered_at - answered_at <= timedelta(days=window)
+            if within and query.since_ms <= at < query.until_ms:
+                for key in (at // _DAY_MS, _TOTAL):
+                    counts[run_id, key]["recovered"] += 1
+        rows: list[CampaignFigures] = []
+        for run_id, (name, created, _) in runs.items():
+            created_ms = millis(created)
+            in_period = query.since_ms <= created_ms < query.until_ms
+            if query.run_id is None and not in_period and (run_id, _TOTAL) not in counts:
+                continue
+            keys = sorted(k for r, k in counts if r == run_id and k != _TOTAL)
+            for key in (*keys, _TOTAL):
+                figures = counts.get((run_id, key), Counter())
+                rows.append(
+                    CampaignFigures(
+                        run_id,
+                        None if key == _TOTAL else day_of(key),
+                        name,
+                        created,
+                        sent=figures["sent"],
+                        answered=figures["answered"],
+                        completed=figures["completed"],
+                        opted_out=figures["opted_out"],
+                        recovered=figures["recovered"],
+                    )
+                )
+        return rows
+
+    def _runs(
+        self, run_filter: str, params: Mapping[str, Any]
+    ) -> dict[UUID, tuple[str, datetime, int]]:
+        """The runs that may have figures in the period (created before it ended): name,
+        creation and recovered window in days."""
+        sql = f"""SELECT cr.id, cr.campaign, cr.created_at, cr.config FROM campaign_runs cr
+                  WHERE cr.created_at < :until {run_filter}"""
+        found: dict[UUID, tuple[str, datetime, int]] = {}
+        for run, name, created, config in self._rows(sql, params):
+            settings = json.loads(config) if isinstance(config, str) else dict(config or {})
+            window = int(settings.get("recovered_window_days", 30))
+            found[_uuid(run)] = (str(name), _moment(created), window)
+        return found
+
+
+def _uuid(value: object) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _moment(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ import attrs
 
 from perla_core.inquiries.ports import StageCount
 from perla_core.kernel.money import Money
-from perla_core.metrics.model import MetricsReport
+from perla_core.metrics.model import CampaignReport, MetricsReport
 
 DEFAULT_DAYS: Final = 30
 """The days the charts cover, up to today (UTC)."""
@@ -85,7 +85,9 @@ class KeyFigures:
     quoted or confirmed; orders and revenue count the month so far (UTC) by the day an order
     was placed, in the statuses the KPIs count; the WhatsApp figures cover the charts'
     period. ``bot_response_p50`` is the bot's median response time in seconds (``None``
-    when no response was measured)."""
+    when no response was measured); ``opt_outs`` the numbers the opt-out registry recorded
+    and ``survey_completion`` the campaign surveys completed of the templates sent (percent,
+    ``None`` when none was sent), over the same period."""
 
     leads: int
     live_clients: int
@@ -97,13 +99,16 @@ class KeyFigures:
     handoffs: int
     bot_response_p50: Decimal | None
     seen_unanswered: int
+    opt_outs: int = 0
+    survey_completion: Decimal | None = None
 
 
 @attrs.frozen
 class ActivitySummary:
     """Everything ``/dashboard`` shows, as of ``as_of``: the key figures, the conversation
     metrics of the period (a row per day), orders per day of the same period (every day,
-    zeros included), the pipeline, inquiries by stage, campaign funnels and the feed."""
+    zeros included), the pipeline, inquiries by stage, campaign funnels, the campaign runs'
+    survey figures of the period (``campaign_figures``) and the feed."""
 
     as_of: datetime
     figures: KeyFigures
@@ -113,6 +118,7 @@ class ActivitySummary:
     inquiries: tuple[StageCount, ...]
     campaigns: tuple[CampaignFunnel, ...]
     recent: tuple[ActivityEntry, ...]
+    campaign_figures: CampaignReport | None = None
 
     @property
     def days(self) -> tuple[date, ...]:

@@ -25,7 +25,7 @@ from perla_core.inquiries.values import InquiryStage
 from perla_core.kernel.errors import InvalidValue, NotFound, Unauthenticated
 from perla_core.kernel.ports import Clock
 from perla_core.metrics.model import MAX_DAYS, MetricsQuery
-from perla_core.metrics.services import conversation_metrics
+from perla_core.metrics.services import campaign_metrics, conversation_metrics
 from perla_core.onboarding.model import ClientStatus, LeadStatus, Phase
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ def activity_summary(
     """The activity summary ("Resumen de actividad") as of now: open leads, live clients,
     open inquiries, the month's orders and revenue per currency, WhatsApp messages in and
     out, handoffs, the bot's median response time and messages seen but not answered over
-    the last ``days`` UTC days; per day of that period the conversation metrics and the
+    the last ``days`` UTC days, opt-outs and the campaign surveys' completion over them (and
+    each campaign run's survey figures); per day of that period the conversation metrics and the
     orders placed; the onboarding pipeline (leads → live clients by phase and status),
     inquiries by stage, campaign funnels (from ``campaigns``, none without it) and the
     latest ``recent`` domain events in Spanish."""
@@ -64,6 +65,7 @@ def activity_summary(
     today = clock.now().astimezone(UTC).date()
     query = MetricsQuery(today - timedelta(days=days - 1), today)
     report = conversation_metrics(query, uow, clock, actor)
+    surveys = campaign_metrics(query, uow, clock, actor)
     month = datetime(today.year, today.month, 1, tzinfo=UTC)
     with uow:
         pipeline = tuple(uow.dashboard.pipeline())
@@ -87,6 +89,8 @@ def activity_summary(
         handoffs=total.handoffs_total,
         bot_response_p50=total.response.bot.p50,
         seen_unanswered=total.seen_unanswered,
+        opt_outs=total.opt_outs,
+        survey_completion=surveys.completion_rate,
     )
     return ActivitySummary(
         as_of=report.as_of,
@@ -99,6 +103,7 @@ def activity_summary(
         recent=tuple(
             ActivityEntry(e.at, e.topic, e.aggregate_id, event_label(e.topic)) for e in events
         ),
+        campaign_figures=surveys,
     )
 
 

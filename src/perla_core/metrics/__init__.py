@@ -9,21 +9,28 @@ from perla_core.metrics.model import (
     CHANNELS,
     DEFAULT_UNANSWERED_WINDOW,
     MAX_DAYS,
+    CampaignFigures,
+    CampaignReport,
+    CampaignRunMetrics,
     ConversationMetrics,
     MetricsQuery,
     MetricsReport,
     Percentiles,
     ResponseTimes,
     nearest_rank,
+    percent,
     period_query,
 )
 from perla_core.metrics.ports import MetricsReader, MetricsUnitOfWork
-from perla_core.metrics.services import conversation_metrics
+from perla_core.metrics.services import campaign_metrics, conversation_metrics
 
 __all__ = [
     "CHANNELS",
     "DEFAULT_UNANSWERED_WINDOW",
     "MAX_DAYS",
+    "CampaignFigures",
+    "CampaignReport",
+    "CampaignRunMetrics",
     "ConversationMetrics",
     "MetricsQuery",
     "MetricsReader",
@@ -31,7 +38,9 @@ __all__ = [
     "MetricsUnitOfWork",
     "Percentiles",
     "ResponseTimes",
+    "campaign_metrics",
     "conversation_metrics",
     "nearest_rank",
+    "percent",
     "period_query",
 ]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
+from uuid import UUID
 
 import attrs
 
@@ -53,9 +54,9 @@ def millis(at: datetime) -> int:
 @attrs.frozen
 class MetricsQuery:
     """The period (``start``..``end`` UTC days, both included, at most :data:`MAX_DAYS`), an
-    optional ``channel`` (one of :data:`CHANNELS`) and ``campaign`` (no conversation belongs to
-    a campaign yet: a campaign gives empty figures), and the ``unanswered_window`` of
-    seen-but-unanswered (more than zero, default 24 h)."""
+    optional ``channel`` (one of :data:`CHANNELS`) and ``campaign`` (a campaign run's id: only
+    the conversations of the run's recipients that were sent its template), and the
+    ``unanswered_window`` of seen-but-unanswered (more than zero, default 24 h)."""
 
     start: date
     end: date
@@ -73,10 +74,22 @@ class MetricsQuery:
             raise InvalidValue(
                 f"unknown channel {self.channel!r} (known: {known})", field="channel"
             )
-        if self.campaign is not None and not self.campaign.strip():
-            raise InvalidValue("the campaign is blank", field="campaign")
+        if self.campaign is not None:
+            if not self.campaign.strip():
+                raise InvalidValue("the campaign is blank", field="campaign")
+            try:
+                UUID(self.campaign.strip())
+            except ValueError:
+                raise InvalidValue(
+                    f"{self.campaign!r} is not a campaign run's id", field="campaign"
+                ) from None
         if self.unanswered_window <= timedelta(0):
             raise InvalidValue("the window must be longer than zero", field="window")
+
+    @property
+    def run_id(self) -> UUID | None:
+        """The campaign run the query is limited to (``None``: every conversation)."""
+        return None if self.campaign is None else UUID(self.campaign.strip())
 
     @property
     def days(self) -> list[date]:
@@ -176,6 +189,79 @@ class MetricsReport:
     as_of: datetime
     days: tuple[ConversationMetrics, ...]
     total: ConversationMetrics
+
+
+_PERCENT: Final = Decimal("0.1")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in percent, one decimal, half-up (``None`` when ``whole`` is 0)."""
+    if whole <= 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(_PERCENT, rounding=ROUND_HALF_UP)
+
+
+@attrs.frozen
+class CampaignFigures:
+    """What one campaign run's surveys did on one UTC ``day`` (``None``: the whole period);
+    each figure counts recipients by the day of its event (``docs/metrics.md``): ``sent``
+    the template (by ``sent_at``), ``answered`` at least one question (status answered or
+    completed, by ``answered_at``), ``completed`` the whole survey and ``opted_out`` during
+    it (by ``finished_at``), ``recovered`` answered and then ordered within the run's window
+    (by the day of that first order)."""
+
+    run_id: UUID
+    day: date | None
+    campaign: str = "dormant"
+    run_created_at: datetime | None = None
+    sent: int = 0
+    answered: int = 0
+    completed: int = 0
+    opted_out: int = 0
+    recovered: int = 0
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        """Survey completion: ``completed`` of ``sent``, percent (``None`` if none sent)."""
+        return percent(self.completed, self.sent)
+
+    @property
+    def response_rate(self) -> Decimal | None:
+        return percent(self.answered, self.sent)
+
+
+@attrs.frozen
+class CampaignRunMetrics:
+    """One run's figures: a row per day with any activity, and the period's ``total``."""
+
+    total: CampaignFigures
+    days: tuple[CampaignFigures, ...]
+
+    @property
+    def run_id(self) -> UUID:
+        return self.total.run_id
+
+
+@attrs.frozen
+class CampaignReport:
+    """The campaign runs of the period (the query's run only, when it names one), newest
+    first, and their figures as of ``as_of``; ``total`` adds every run up (``run_id`` nil)."""
+
+    query: MetricsQuery
+    as_of: datetime
+    runs: tuple[CampaignRunMetrics, ...]
+
+    @property
+    def sent(self) -> int:
+        return sum(r.total.sent for r in self.runs)
+
+    @property
+    def completed(self) -> int:
+        return sum(r.total.completed for r in self.runs)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return percent(self.completed, self.sent)
 
 
 def period_query(

@@ -82,6 +82,11 @@ def decimal_text(value: Decimal) -> str:
     return f"{sign}{text},{fraction}" if fraction else f"{sign}{text}"
 
 
+def percent_text(value: Decimal) -> str:
+    """``33.3`` -> ``33,3 %`` (the decimals it has, kept)."""
+    return format(value, "f").replace(".", ",") + " %"
+
+
 def money(value: Money) -> str:
     amount = value.rounded().amount
     whole, _, fraction = format(abs(amount), "f").partition(".")
@@ -170,6 +175,14 @@ def _figures(summary: ActivitySummary) -> str:
             str(f.seen_unanswered),
             period,
         ),
+        _figure("opt_outs", "Bajas de WhatsApp", number(f.opt_outs), str(f.opt_outs), period),
+        _figure(
+            "survey_completion",
+            "Encuestas completadas",
+            "—" if f.survey_completion is None else percent_text(f.survey_completion),
+            "" if f.survey_completion is None else format(f.survey_completion, "f"),
+            "de las enviadas, " + period,
+        ),
     ]
     return f'<section class="figures" aria-label="Cifras clave">{"".join(cells)}</section>'
 
@@ -212,6 +225,54 @@ def _funnel(funnel: CampaignFunnel) -> str:
     return f"<h3>{escape(funnel.name)}</h3>{_bars(rows, 'Sin datos.', 'campaign')}"
 
 
+SURVEY_COLUMNS: Final = (
+    ("sent", "Enviadas"),
+    ("answered", "Respondieron"),
+    ("completed", "Completaron"),
+    ("survey_completion", "% completadas"),
+    ("opted_out", "Bajas"),
+    ("recovered", "Recuperados"),
+)
+
+
+def _surveys(summary: ActivitySummary) -> str:
+    """Each campaign run's survey figures over the period (``data-run``, ``data-survey``)."""
+    report = summary.campaign_figures
+    if report is None or not report.runs:
+        return ""
+    head = "".join(f'<th scope="col">{escape(label)}</th>' for _, label in SURVEY_COLUMNS)
+    rows = []
+    for run in report.runs:
+        t = run.total
+        rate = t.completion_rate
+        values = {
+            "sent": (number(t.sent), str(t.sent)),
+            "answered": (number(t.answered), str(t.answered)),
+            "completed": (number(t.completed), str(t.completed)),
+            "survey_completion": (
+                "—" if rate is None else percent_text(rate),
+                "" if rate is None else format(rate, "f"),
+            ),
+            "opted_out": (number(t.opted_out), str(t.opted_out)),
+            "recovered": (number(t.recovered), str(t.recovered)),
+        }
+        cells = "".join(
+            f'<td data-survey="{name}" data-value="{escape(values[name][1])}">'
+            f"{escape(values[name][0])}</td>"
+            for name, _ in SURVEY_COLUMNS
+        )
+        created = "" if t.run_created_at is None else f" · {t.run_created_at:%d/%m/%Y}"
+        rows.append(
+            f'<tr data-run="{run.run_id}"><th scope="row">{escape(t.campaign + created)}</th>'
+            f"{cells}</tr>"
+        )
+    return (
+        f"<h3>Encuestas del período</h3>"
+        f'<table class="surveys" data-table="surveys"><thead><tr><th scope="col">Campaña</th>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _handoff_reasons(summary: ActivitySummary) -> str:
     reasons = sorted(summary.metrics.total.handoffs.items(), key=lambda kv: (-kv[1], kv[0]))
     return _bars(
@@ -241,7 +302,7 @@ def dashboard_page(summary: ActivitySummary, who: str) -> str:
         "".join(_funnel(f) for f in summary.campaigns)
         if summary.campaigns
         else f'<p class="empty">{NO_CAMPAIGNS}</p>'
-    )
+    ) + _surveys(summary)
     first, last = summary.days[0], summary.days[-1]
     body = (
         "<header><h1>Resumen de actividad</h1>"

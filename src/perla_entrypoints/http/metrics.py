@@ -1,12 +1,15 @@
 """Conversation metrics: ``GET /api/v1/metrics/conversations`` (any API key; read role) gives a
 row per UTC day of the period and the period's total. ``from``/``to`` default to the last 30
-days up to today; ``window_hours`` is seen-but-unanswered's window (default 24)."""
+days up to today; ``window_hours`` is seen-but-unanswered's window (default 24); ``campaign``
+a run's id. ``GET /api/v1/metrics/campaigns`` gives the campaign runs' survey figures (sent,
+answered, completed and the completion rate, opted out, recovered) per run and per day."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
@@ -14,10 +17,14 @@ from litestar.params import QueryParameter
 from msgspec import Struct
 
 from perla_core.metrics import (
+    CampaignFigures,
+    CampaignReport,
+    CampaignRunMetrics,
     ConversationMetrics,
     MetricsReport,
     Percentiles,
     ResponseTimes,
+    campaign_metrics,
     conversation_metrics,
     period_query,
 )
@@ -31,7 +38,10 @@ From = Annotated[
 ]
 To = Annotated[date | None, QueryParameter(name="to", description="Last UTC day (default: today)")]
 Channel = Annotated[str | None, QueryParameter(description="Only this channel (whatsapp)")]
-Campaign = Annotated[str | None, QueryParameter(description="Only this campaign")]
+Campaign = Annotated[
+    str | None, QueryParameter(description="Only the conversations of this campaign run (its id)")
+]
+Run = Annotated[str | None, QueryParameter(description="Only this campaign run (its id)")]
 WindowHours = Annotated[
     int, QueryParameter(description="Seen-but-unanswered window in hours (more than 0)")
 ]
@@ -126,6 +136,76 @@ class ConversationMetricsOut(Struct, kw_only=True):
         )
 
 
+def _rate(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+class CampaignFiguresOut(Struct, kw_only=True):
+    """A run's survey figures on one day (``day``) or over the period (``day`` null): the
+    templates ``sent``, surveys ``answered`` (at least one question) and ``completed``,
+    ``opted_out`` during the survey, ``recovered`` clients; the completion rate (completed of
+    sent, percent with one decimal, text; null when nothing was sent)."""
+
+    day: date | None
+    sent: int
+    answered: int
+    completed: int
+    survey_completion_rate: str | None
+    opted_out: int
+    recovered: int
+
+    @classmethod
+    def of(cls, row: CampaignFigures) -> CampaignFiguresOut:
+        return cls(
+            day=row.day,
+            sent=row.sent,
+            answered=row.answered,
+            completed=row.completed,
+            survey_completion_rate=_rate(row.completion_rate),
+            opted_out=row.opted_out,
+            recovered=row.recovered,
+        )
+
+
+class CampaignRunOut(Struct, kw_only=True):
+    run_id: UUID
+    campaign: str
+    created_at: Moment | None
+    total: CampaignFiguresOut
+    days: list[CampaignFiguresOut]
+
+    @classmethod
+    def of(cls, run: CampaignRunMetrics) -> CampaignRunOut:
+        return cls(
+            run_id=run.run_id,
+            campaign=run.total.campaign,
+            created_at=run.total.run_created_at,
+            total=CampaignFiguresOut.of(run.total),
+            days=[CampaignFiguresOut.of(d) for d in run.days],
+        )
+
+
+class CampaignMetricsOut(Struct, kw_only=True):
+    """The period, when it was computed, the runs (newest first) and the completion rate of
+    them all."""
+
+    from_: date = msgspec.field(name="from")
+    to: date
+    as_of: Moment
+    survey_completion_rate: str | None
+    runs: list[CampaignRunOut]
+
+    @classmethod
+    def of(cls, report: CampaignReport) -> CampaignMetricsOut:
+        return cls(
+            from_=report.query.start,
+            to=report.query.end,
+            as_of=report.as_of,
+            survey_completion_rate=_rate(report.completion_rate),
+            runs=[CampaignRunOut.of(r) for r in report.runs],
+        )
+
+
 class MetricsController(Controller):
     path = "/api/v1/metrics"
     tags = ["metrics"]
@@ -136,7 +216,7 @@ class MetricsController(Controller):
         summary="Conversation metrics per day and for the period",
         description=doc(conversation_metrics),
         sync_to_thread=True,
-        responses=responses(400, 401, 422),
+        responses=responses(400, 401, 404, 422),
     )
     def conversations(
         self,
@@ -153,3 +233,24 @@ class MetricsController(Controller):
             query = period_query(start, end, clock.now().date(), channel, campaign, window_hours)
         report = conversation_metrics(query, uows(), clock, actor)
         return ConversationMetricsOut.of(report, window_hours)
+
+    @get(
+        "/campaigns",
+        operation_id="getCampaignMetrics",
+        summary="Campaign survey figures per run and per day",
+        description=doc(campaign_metrics),
+        sync_to_thread=True,
+        responses=responses(400, 401, 404, 422),
+    )
+    def campaigns(
+        self,
+        uows: NewUow,
+        clock: ClockDep,
+        actor: ActorDep,
+        start: From = None,
+        end: To = None,
+        run: Run = None,
+    ) -> CampaignMetricsOut:
+        with fields_renamed({"campaign": "run"}):
+            query = period_query(start, end, clock.now().date(), campaign=run)
+        return CampaignMetricsOut.of(campaign_metrics(query, uows(), clock, actor))

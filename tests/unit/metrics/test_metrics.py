@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from hypothesis import given
@@ -11,14 +12,17 @@ from hypothesis import strategies as st
 
 from perla_adapters.memory import FixedClock, InMemoryStore, InMemoryUnitOfWork, SequentialIds
 from perla_core.access.model import Actor, Role
+from perla_core.campaigns.model import CampaignConfig, CampaignRun, RunRecipient
 from perla_core.conversations.model import Conversation
-from perla_core.kernel.errors import InvalidValue
+from perla_core.kernel.errors import InvalidValue, NotFound
 from perla_core.metrics import (
     ConversationMetrics,
     MetricsQuery,
     Percentiles,
+    campaign_metrics,
     conversation_metrics,
     nearest_rank,
+    percent,
 )
 from perla_core.metrics.model import day_number, day_of, millis
 
@@ -80,12 +84,12 @@ def test_nearest_rank_by_hand() -> None:
 @given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=50))
 def test_the_percentile_is_a_sample_with_enough_below(samples: list[int]) -> None:
     ordered = sorted(samples)
-    for percent in (50, 95):
-        value = nearest_rank(ordered, percent)
+    for rank in (50, 95):
+        value = nearest_rank(ordered, rank)
         at_or_below = sum(1 for x in ordered if x <= value)
         below = sum(1 for x in ordered if x < value)
-        assert at_or_below * 100 >= percent * len(ordered)
-        assert below * 100 < percent * len(ordered)
+        assert at_or_below * 100 >= rank * len(ordered)
+        assert below * 100 < rank * len(ordered)
 
 
 def test_days_and_millis() -> None:
@@ -124,9 +128,52 @@ def test_every_day_has_a_row_and_the_total_comes_apart() -> None:
     assert {row.channel for row in (*report.days, report.total)} == {"whatsapp"}
 
 
-def test_a_campaign_has_no_conversations_yet() -> None:
+def test_a_campaign_is_a_run_id_and_an_unknown_run_is_not_found() -> None:
+    with pytest.raises(InvalidValue) as raised:
+        MetricsQuery(date(2026, 3, 3), date(2026, 3, 3), campaign="dormant")
+    assert raised.value.field == "campaign"
     uow = _uow_with_one_message()
-    query = MetricsQuery(date(2026, 3, 3), date(2026, 3, 3), campaign="dormant")
+    run = "00000000-0000-4000-8000-000000000001"
+    query = MetricsQuery(date(2026, 3, 3), date(2026, 3, 3), campaign=run)
+    assert query.run_id == UUID(run)
+    with pytest.raises(NotFound):
+        conversation_metrics(query, uow, FixedClock(NOW), READER)
+    with pytest.raises(NotFound):
+        campaign_metrics(query, uow, FixedClock(NOW), READER)
+
+
+def test_a_campaign_run_with_its_template_sent_counts_only_its_conversation() -> None:
+    uow = _uow_with_one_message()
+    run = CampaignRun.schedule(
+        UUID(int=1), CampaignConfig.create(), now=datetime(2026, 3, 3, 8, tzinfo=UTC), actor="t"
+    )
+    with uow:
+        uow.campaigns.add_run(run)
+        recipient = RunRecipient(run.id, UUID(int=2), "5491100000009")
+        uow.campaigns.add_recipients([recipient])
+        recipient.mark_sent(datetime(2026, 3, 3, 8, 30, tzinfo=UTC), UUID(int=3), "ref")
+        uow.campaigns.save_recipient(recipient)
+        uow.commit()
+    query = MetricsQuery(date(2026, 3, 3), date(2026, 3, 3), campaign=str(run.id))
     report = conversation_metrics(query, uow, FixedClock(NOW), READER)
-    assert report.total == ConversationMetrics(None, campaign="dormant")
-    assert report.days == (ConversationMetrics(date(2026, 3, 3), campaign="dormant"),)
+    assert (report.total.messages_in, report.total.campaign) == (1, str(run.id))
+    campaigns = campaign_metrics(query, uow, FixedClock(NOW), READER)
+    assert [(r.run_id, r.total.sent, r.total.completion_rate) for r in campaigns.runs] == [
+        (run.id, 1, Decimal("0.0"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    [
+        (1, 3, "33.3"),
+        (2, 3, "66.7"),
+        (1, 8, "12.5"),
+        (1, 16, "6.3"),
+        (0, 5, "0.0"),
+        (3, 3, "100.0"),
+    ],
+)
+def test_percent_is_one_decimal_half_up(part: int, whole: int, shown: str) -> None:
+    assert percent(part, whole) == Decimal(shown)
+    assert percent(part, 0) is None
