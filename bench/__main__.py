@@ -20,6 +20,7 @@ BENCHES = [
     "financing",
     "purchase",
     "campaigns",
+    "campaign_sending",
 ]
 
 

@@ -133,10 +133,17 @@ RELAY_TASK = "relay_outbox"
 DISPATCH_LEASE = timedelta(minutes=5)
 
 
-def relay_outbox(uow: UnitOfWork, queue: TaskQueue, clock: Clock, limit: int = 100) -> int:
+def relay_outbox(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    clock: Clock,
+    limit: int = 100,
+    lease: timedelta = DISPATCH_LEASE,
+) -> int:
     """Hand due outbox messages to the task queue; returns how many were handed over.
 
-    Messages are first marked dispatched with a lease (:data:`DISPATCH_LEASE`) and committed,
+    Messages are first marked dispatched with a ``lease`` (:data:`DISPATCH_LEASE` unless the
+    settings say otherwise) and committed,
     then enqueued, so a fast worker can never see a message the relay has not let go of. If
     the broker refuses, the messages not enqueued go back to pending at once; if the process
     dies in between or the broker loses the message, the lease expires and the next tick
@@ -147,7 +154,7 @@ def relay_outbox(uow: UnitOfWork, queue: TaskQueue, clock: Clock, limit: int = 1
     with uow:
         messages = uow.outbox.claim_pending(now, limit)
         for message in messages:
-            uow.outbox.mark(message.id, OutboxStatus.DISPATCHED, available_at=now + DISPATCH_LEASE)
+            uow.outbox.mark(message.id, OutboxStatus.DISPATCHED, available_at=now + lease)
         uow.commit()
     for index, message in enumerate(messages):
         try:

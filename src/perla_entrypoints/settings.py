@@ -59,6 +59,9 @@ class Settings:
     (0 turns it off; ``perla hotels sync-dome`` runs one at once)."""
     outbox_batch_size: int = 100
     """Outbox messages the relay hands over per tick."""
+    outbox_lease_seconds: int = 300
+    """How long a relayed outbox message is left to the workers before the relay offers it
+    again (a worker or relay that died mid-batch); lower it where workers are restarted often."""
     auth_cache_seconds: float = 30.0
     """How long an API key check is cached in a process (0 disables; revocation takes up
     to this long to reach every process)."""

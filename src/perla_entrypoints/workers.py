@@ -87,6 +87,7 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., None]
                 container.task_queue(),
                 container.clock(),
                 settings.outbox_batch_size,
+                timedelta(seconds=settings.outbox_lease_seconds),
             )
             if count:
                 log.info("outbox.relayed", count=count)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,7 @@ class FlowFile:
         self._flow: Flow | None = None
         self._stamp: tuple[int, int] | None = None
         self._digest: str | None = None
+        self._lock = threading.Lock()
 
     def current(self) -> Flow:
         """The flow as the file says now, or the last good one if the file is broken.
@@ -145,7 +147,12 @@ class FlowFile:
         return self._flow
 
     def reload(self) -> bool:
-        """Re-read the file if it changed; ``True`` when a new good flow replaced the old."""
+        """Re-read the file if it changed; ``True`` when a new good flow replaced the old.
+        One thread reads at a time: another never sees the new stamp before the flow."""
+        with self._lock:
+            return self._reload()
+
+    def _reload(self) -> bool:
         try:
             stat = self.path.stat()
         except OSError as exc:

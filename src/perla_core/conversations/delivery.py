@@ -29,7 +29,7 @@ from perla_core.gateways.errors import ExternalAuthenticationFailed, ExternalRej
 from perla_core.kernel.errors import InvalidValue, NotFound, StaleVersion
 from perla_core.kernel.ports import Clock
 from perla_core.mail import Mailer, OutgoingEmail, make_message_id
-from perla_core.messaging import Messenger, OutsideWindow, TextMessage
+from perla_core.messaging import Messenger, OutsideWindow, TemplateMessage, TextMessage
 from perla_core.outbox import HandlerRegistry, OutboxMessage
 
 SEND_TOPIC: Final = MessageQueued.event_name
@@ -79,6 +79,12 @@ def _update(
                 raise
 
 
+UNKNOWN_OUTCOME: Final = (
+    "interrupted: an earlier send began and its outcome is unknown (a worker stopped while "
+    "the provider answered); not sent again so the contact is never messaged twice"
+)
+
+
 def send_queued_message(
     conversation_id: UUID,
     message_id: UUID,
@@ -86,7 +92,17 @@ def send_queued_message(
     messenger: Messenger,
     clock: Clock,
 ) -> bool:
-    """Send the conversation's queued message if it still waits; whether it was sent."""
+    """Send the conversation's queued message if it still waits; whether it was sent.
+
+    A template (a business-initiated message: a campaign's survey) is sent at most once: the
+    start of the send is recorded first, and a delivery that finds an earlier send started and
+    never finished (a worker killed while the provider was answering) marks the template failed
+    with the outcome unknown instead of sending it again — Zenvia has no idempotency key, so a
+    retry could message the client twice. A send the provider refused or could not take (an
+    error, an outage) clears the mark, so the outbox's retry sends it. Other messages (answers
+    inside the 24-hour window) are sent again on a retry: a rare duplicate reply is better than
+    a lost one.
+    """
     with uow:
         conversation = uow.conversations.get_by_id(conversation_id)
         message = conversation.message(message_id)
@@ -98,20 +114,37 @@ def send_queued_message(
             conversation.sender,
             conversation.last_inbound_at,
         )
+        once = isinstance(content, TemplateMessage)
+        interrupted = once and message.send_started_at is not None
     if sender is None:
         reason = "no se sabe desde qué número de perla escribirle al contacto"
         _update(conversation_id, uow, lambda c: c.mark_failed(message_id, reason, clock.now()))
         return False
+    if interrupted:
+        _update(
+            conversation_id,
+            uow,
+            lambda c: c.mark_failed(message_id, UNKNOWN_OUTCOME, clock.now()),
+        )
+        return False
+    if once:
+        _update(conversation_id, uow, lambda c: c.mark_sending(message_id, clock.now()))
     try:
         sent = messenger.send(
             content, to=to, from_=sender, external_id=str(message_id), last_inbound_at=window
         )
     except ExternalAuthenticationFailed:
+        if once:
+            _update(conversation_id, uow, lambda c: c.mark_sending(message_id, None))
         raise  # perla's token: a configuration to fix, then the retry goes
     except (OutsideWindow, ExternalRejected, InvalidValue) as error:
         failure = f"{error.code}: {error}"
         _update(conversation_id, uow, lambda c: c.mark_failed(message_id, failure, clock.now()))
         return False
+    except Exception:
+        if once:  # not taken (an outage, a timeout): the outbox's retry sends it
+            _update(conversation_id, uow, lambda c: c.mark_sending(message_id, None))
+        raise
     _update(
         conversation_id,
         uow,

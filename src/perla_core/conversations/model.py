@@ -80,6 +80,9 @@ class ConversationMessage:
     status: MessageStatus | None = None
     status_at: datetime | None = None
     failure: str | None = None
+    send_started_at: datetime | None = None
+    """When a send of this message to the provider began and its outcome is not recorded yet
+    (see :func:`~perla_core.conversations.delivery.send_queued_message`)."""
 
     @property
     def waiting(self) -> bool:
@@ -240,6 +243,11 @@ class Conversation:
         message.provider_id = provider_id
         message.status = advance(message.status, MessageStatus.ACCEPTED)
         message.status_at = message.status_at or at
+
+    def mark_sending(self, message_id: UUID, at: datetime | None) -> None:
+        """A send of the message begins (``at``), or ended without reaching the provider
+        (``None``)."""
+        self.message(message_id).send_started_at = at
 
     def mark_failed(self, message_id: UUID, reason: str, at: datetime) -> None:
         message = self.message(message_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from tests.unit.conversations.builders import (
@@ -29,9 +30,11 @@ from perla_core.conversations import (
     take_over,
 )
 from perla_core.conversations.bot import HANDOFF_ACKNOWLEDGEMENT
+from perla_core.conversations.model import BOT
+from perla_core.gateways.errors import ExternalUnavailable
 from perla_core.kernel.errors import NotFound, PermissionDenied
 from perla_core.language import Intent
-from perla_core.messaging import MessageStatus, OutsideWindow
+from perla_core.messaging import MessageStatus, OutsideWindow, TemplateMessage
 from perla_core.outbox import OutboxStatus
 
 
@@ -361,3 +364,49 @@ def test_the_bot_never_answers_a_conversation_the_system_handed_off(world: World
     take_over(CONTACT, world.uow(), world.clock, SYSTEM)
     assert world.say("hola de nuevo") == []
     assert HANDOFF_ACKNOWLEDGEMENT not in world.texts_to(CONTACT)
+
+
+def _queued_template(world: World) -> tuple[UUID, UUID]:
+    world.accept(world.inbound("hola"))
+    world.process()
+    with world.uow() as uow:
+        conversation = uow.conversations.get_by_id(world.conversation().id)
+        queued = conversation.queue(
+            world.ids.new_id(), TemplateMessage("encuesta_v1"), author=BOT, at=world.clock.now()
+        )
+        uow.conversations.save(conversation)
+        uow.commit()
+    return conversation.id, queued.id
+
+
+def test_a_template_whose_earlier_send_was_interrupted_is_never_sent_twice(world: World) -> None:
+    conversation_id, template_id = _queued_template(world)
+    with world.uow() as uow:  # a worker began the send and was killed before recording it
+        conversation = uow.conversations.get_by_id(conversation_id)
+        conversation.mark_sending(template_id, world.clock.now())
+        uow.conversations.save(conversation)
+        uow.commit()
+
+    sent = send_queued_message(
+        conversation_id, template_id, world.uow(), world.messenger, world.clock
+    )
+
+    assert not sent
+    assert not [s for s in world.messenger.sent if isinstance(s.message, TemplateMessage)]
+    message = world.conversation().message(template_id)
+    assert message.status is MessageStatus.FAILED
+    assert message.failure is not None
+    assert message.failure.startswith("interrupted")
+
+
+def test_a_template_the_provider_could_not_take_is_sent_by_the_retry(world: World) -> None:
+    conversation_id, template_id = _queued_template(world)
+    world.messenger.fail_next(1, ExternalUnavailable("zenvia", "503 from Zenvia"))
+
+    with pytest.raises(ExternalUnavailable):
+        send_queued_message(conversation_id, template_id, world.uow(), world.messenger, world.clock)
+    assert world.conversation().message(template_id).send_started_at is None
+    assert send_queued_message(
+        conversation_id, template_id, world.uow(), world.messenger, world.clock
+    )
+    assert len([s for s in world.messenger.sent if isinstance(s.message, TemplateMessage)]) == 1
