@@ -32,6 +32,6 @@ def test_a_worker_sigkilled_mid_run_messages_nobody_twice_and_counts_what_it_int
     assert 0 < sent.killed_at[0] < CLIENTS  # killed mid-run, neither before nor after
     # nobody messaged twice; everyone messaged once, but for a template whose send the kill
     # interrupted while Zenvia answered (marked failed with the outcome unknown, not resent)
+    # (an interrupted send's outcome is unknown: Zenvia may have taken it before the kill)
     assert sorted(set(sent.per_recipient.values())) == [1]
-    assert len(sent.per_recipient) + sent.interrupted == CLIENTS
-    assert sent.interrupted <= 2 * RATE  # at most the batch in flight
+    assert CLIENTS - len(sent.per_recipient) <= sent.interrupted <= 2 * RATE
