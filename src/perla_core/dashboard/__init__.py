@@ -7,7 +7,7 @@ storage (:class:`DashboardReader`, plus the metrics and inquiry ports it reuses)
 package holds the read rows, the port, the use case and the Spanish labels the page shows.
 """
 
-from perla_core.dashboard.campaigns import CAMPAIGN_HOOK, campaign_funnels
+from perla_core.dashboard.campaigns import campaign_funnels
 from perla_core.dashboard.labels import event_label, handoff_label, pipeline_label
 from perla_core.dashboard.model import (
     DEFAULT_DAYS,
@@ -26,7 +26,6 @@ from perla_core.dashboard.ports import DashboardReader, DashboardUnitOfWork
 from perla_core.dashboard.services import SignedIn, activity_summary, session_actor, sign_in
 
 __all__ = [
-    "CAMPAIGN_HOOK",
     "DEFAULT_DAYS",
     "RECENT_EVENTS",
     "ActivityEntry",

@@ -1,37 +1,18 @@
-"""Campaign funnels for the page, read through the campaigns area when it exists.
-
-The dashboard does not depend on campaigns: it imports ``perla_core.campaigns`` only if it is
-there and asks it for :data:`CAMPAIGN_HOOK`, a function ``(uow) -> iterable of funnels``
-where each funnel has a ``name`` and ``steps`` of ``(label, count)`` pairs (a
-:class:`CampaignFunnel` does). Without the module or the hook the section says there are no
-campaigns yet.
-"""
+"""Campaign funnels for the page: the entrypoint passes the campaigns' read
+(``perla_core.campaigns.services.dashboard_funnels``), a function ``(uow) -> funnels`` where
+each funnel has a ``name`` and ``steps`` of ``(label, count)`` pairs; without one the section
+says there are no campaigns yet."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any
 
 from perla_core.dashboard.model import CampaignFunnel, FunnelStep
 
-CAMPAIGN_MODULE: Final = "perla_core.campaigns"
-CAMPAIGN_HOOK: Final = "dashboard_funnels"
-"""The function of ``perla_core.campaigns`` the page reads funnels from."""
-
 Funnels = Callable[[Any], Iterable[Any]]
-
-
-def campaign_source(module: str = CAMPAIGN_MODULE) -> Funnels | None:
-    """The campaigns area's funnel read, or ``None`` while the area (or its hook) is absent."""
-    try:
-        campaigns = importlib.import_module(module)
-    except ModuleNotFoundError as missing:
-        if missing.name is not None and module.startswith(missing.name):
-            return None
-        raise
-    hook = getattr(campaigns, CAMPAIGN_HOOK, None)
-    return hook if callable(hook) else None
+"""A read of the campaign funnels in an open unit of work
+(:func:`perla_core.campaigns.services.dashboard_funnels`)."""
 
 
 def _step(step: Any) -> FunnelStep:

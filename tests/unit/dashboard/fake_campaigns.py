@@ -1,4 +1,4 @@
-"""Stands in for ``perla_core.campaigns`` once it exposes the dashboard hook."""
+"""Stands in for the campaigns' funnel read (``dashboard_funnels``)."""
 
 from __future__ import annotations
 

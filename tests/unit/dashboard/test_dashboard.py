@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from tests.unit.dashboard.fake_campaigns import dashboard_funnels
 
 from perla_adapters.memory import FixedClock, InMemoryUnitOfWork, SequentialIds, StaticSecrets
 from perla_core.access.model import Actor, Role
@@ -24,7 +25,7 @@ from perla_core.dashboard import (
     session_actor,
     sign_in,
 )
-from perla_core.dashboard.campaigns import campaign_funnels, campaign_source
+from perla_core.dashboard.campaigns import campaign_funnels
 from perla_core.kernel.errors import InvalidValue, Unauthenticated
 from perla_core.kernel.money import Money
 from perla_core.messaging import TextMessage
@@ -154,20 +155,14 @@ def test_a_readonly_actor_is_enough_and_the_period_can_be_one_day(
     assert len(activity_summary(uow, clock, READER, days=1).days) == 1
 
 
-def test_without_the_campaigns_area_or_its_hook_there_are_no_funnels(
-    uow: InMemoryUnitOfWork,
-) -> None:
-    assert campaign_source("perla_core.no_such_area") is None
-    assert campaign_source("tests.unit.dashboard.fake_campaigns_without_hook") is None
+def test_without_a_campaigns_read_there_are_no_funnels(uow: InMemoryUnitOfWork) -> None:
     assert campaign_funnels(uow, None) == ()
 
 
-def test_the_campaigns_hook_lights_up_the_funnels(
+def test_the_campaigns_read_lights_up_the_funnels(
     uow: InMemoryUnitOfWork, clock: FixedClock
 ) -> None:
-    source = campaign_source("tests.unit.dashboard.fake_campaigns")
-    assert source is not None
-    summary = activity_summary(uow, clock, READER, campaigns=source)
+    summary = activity_summary(uow, clock, READER, campaigns=dashboard_funnels)
     assert summary.campaigns == (
         CampaignFunnel(
             "Clientes inactivos · marzo",

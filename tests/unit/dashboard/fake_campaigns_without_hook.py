@@ -1,1 +1,0 @@
-"""A campaigns area that does not offer the dashboard hook (yet)."""
