@@ -4,8 +4,7 @@ messages, and the end records the answers (or the opt-out) for the campaigns."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import TestClient
+from tests.support.whatsapp import Say, customer
 
 from perla_adapters.memory import InMemoryMailer
 from perla_adapters.memory.messaging import InMemoryMessenger
@@ -28,9 +28,9 @@ from perla_core.messaging.messages import (
 from perla_core.outbox import OutboxMessage
 from perla_entrypoints.container import Container, build_container
 from perla_entrypoints.http import create_app
-from perla_entrypoints.workers import drain_conversations, drain_outbox
+from perla_entrypoints.workers import drain_outbox
 
-from .test_webhooks import CUSTOMER, SECRET, WEBHOOK, message_event
+from .test_webhooks import CUSTOMER, SECRET
 
 HEADERS = {"X-Perla-Webhook-Secret": SECRET}
 SURVEY = "reactivacion_dormidos"
@@ -54,26 +54,9 @@ def client(container: Container) -> Iterator[TestClient[Litestar]]:
         yield test_client
 
 
-Say = Callable[..., list[OutgoingMessage]]
-
-
 @pytest.fixture
 def say(container: Container, client: TestClient[Litestar]) -> Say:
-    messenger = container.messenger()
-    assert isinstance(messenger, InMemoryMessenger)
-
-    def say(text: str, payload: str | None = None) -> list[OutgoingMessage]:
-        before = len(messenger.messages_to(CUSTOMER))
-        event: dict[str, Any] = message_event(text)
-        if payload is not None:
-            event["message"]["contents"] = [{"type": "text", "text": text, "payload": payload}]
-        response = client.post(WEBHOOK, content=json.dumps(event), headers=HEADERS)
-        assert response.status_code == 202, response.text
-        drain_conversations(container)
-        drain_outbox(container)
-        return messenger.messages_to(CUSTOMER)[before:]
-
-    return say
+    return customer(container, client)
 
 
 def _survey_sent(container: Container) -> list[OutgoingMessage]:

@@ -6,7 +6,7 @@ signed payment webhook and the invoice."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import TestClient
 from tests.support.moto import MOTO_CREDENTIALS, REGION, moto_s3_server, new_bucket, s3_client
+from tests.support.whatsapp import Say, customer
 
 from perla_adapters.memory import InMemoryMailer
 from perla_adapters.memory.documents import InMemoryDocumentStore
@@ -35,10 +36,10 @@ from perla_entrypoints.container import Container, build_container, settings_of,
 from perla_entrypoints.financing_cli import ensure_default_rates
 from perla_entrypoints.http import create_app
 from perla_entrypoints.http.payments import SIGNATURE_HEADER, signature_of
-from perla_entrypoints.workers import drain_conversations, drain_outbox
+from perla_entrypoints.workers import drain_outbox
 
 from .test_catalogue_bot import CATALOGUE
-from .test_webhooks import CUSTOMER, SECRET, WEBHOOK, message_event
+from .test_webhooks import CUSTOMER, SECRET
 
 HEADERS = {"X-Perla-Webhook-Secret": SECRET}
 PAYMENTS_SECRET = "pagos-secreto-de-prueba"
@@ -107,27 +108,9 @@ def client(container: Container) -> Iterator[TestClient[Litestar]]:
         yield test_client
 
 
-Say = Callable[..., list[OutgoingMessage]]
-
-
 @pytest.fixture
 def say(container: Container, client: TestClient[Litestar]) -> Say:
-    """The customer writes ``text`` (or taps ``payload``); returns what the bot sent back."""
-    messenger = container.messenger()
-    assert isinstance(messenger, InMemoryMessenger)
-
-    def say(text: str, payload: str | None = None) -> list[OutgoingMessage]:
-        before = len(messenger.messages_to(CUSTOMER))
-        event: dict[str, Any] = message_event(text)
-        if payload is not None:
-            event["message"]["contents"] = [{"type": "text", "text": text, "payload": payload}]
-        response = client.post(WEBHOOK, content=json.dumps(event), headers=HEADERS)
-        assert response.status_code == 202, response.text
-        drain_conversations(container)
-        drain_outbox(container)
-        return messenger.messages_to(CUSTOMER)[before:]
-
-    return say
+    return customer(container, client)
 
 
 def text_of(messages: list[OutgoingMessage]) -> str:
