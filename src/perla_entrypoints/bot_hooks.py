@@ -110,6 +110,16 @@ def _model(document: SearchDocument) -> str:
     return document.title.removeprefix(document.brand).strip()
 
 
+def matching_code(documents: list[SearchDocument], code: str) -> list[SearchDocument]:
+    """The products whose SKU or model is ``code`` (punctuation and case aside), or else
+    those whose SKU or title contains it ("DS-2CD1043" finds "DS-2CD1043G0-I")."""
+    wanted = normalise_code(code)
+    exact = [d for d in documents if wanted in (normalise_code(d.sku), normalise_code(_model(d)))]
+    return exact or [
+        d for d in documents if wanted in normalise_code(d.sku) or wanted in normalise_code(d.title)
+    ]
+
+
 def _subject(entities: Entities) -> str:
     words = PRODUCT_WORDS.get(entities.product_type) if entities.product_type else None
     noun = words[1] if words else "productos"
@@ -290,11 +300,7 @@ class CatalogueAnswers:
         self, question: Question, query: str, filters: SearchFilters, model: str
     ) -> OutgoingMessage:
         found = self._search(query, attrs.evolve(filters, brand=None), strict=False)
-        code = normalise_code(model)
-        exact = [d for d in found if code in (normalise_code(d.sku), normalise_code(_model(d)))]
-        like = exact or [
-            d for d in found if code in normalise_code(d.sku) or code in normalise_code(d.title)
-        ]
+        like = matching_code(found, model)
         if not like:
             return self._not_found(question)
         if len(like) > 1:

@@ -63,7 +63,7 @@ from perla_core.orders.model import (
 from perla_core.orders.ports import CurrentPricing
 from perla_core.search.model import DocumentKind, SearchFilters, SearchQuery
 from perla_core.search.ports import SearchIndex
-from perla_entrypoints.bot_hooks import remembered_topic
+from perla_entrypoints.bot_hooks import matching_code, remembered_topic
 
 ORDER_FIELD: Final = "pedido.id"
 SUMMARY_FIELD: Final = "pedido.resumen"
@@ -236,18 +236,10 @@ class PurchaseHooks:
             return None
         query = SearchQuery(code, SearchFilters(kind=DocumentKind.PRODUCT), limit=_SEARCHED)
         documents = [self._deps.index.get(h.id) for h in self._deps.index.search(query)]
-        wanted = normalise_code(code)
-        found = [d for d in documents if d is not None and d.sku]
-        exact = [
-            d.sku
-            for d in found
-            if wanted
-            in (normalise_code(d.sku), normalise_code(d.title.removeprefix(d.brand).strip()))
-        ]
-        if exact:
-            return exact[0]
-        partial = [d.sku for d in found if wanted in normalise_code(d.title + " " + d.sku)]
-        return partial[0] if len(partial) == 1 else None
+        found = matching_code([d for d in documents if d is not None and d.sku], code)
+        if len(found) > 1 and normalise_code(code) not in normalise_code(found[0].sku):
+            return None  # a part of several codes: the customer says which
+        return found[0].sku if found else None
 
     # --- the cart -----------------------------------------------------------------------------
 
