@@ -178,11 +178,9 @@ def _last_text(conversation: Conversation) -> str:
 
 def _problem(error: PerlaError) -> str:
     """A refused cart change in the customer's words."""
-    field = getattr(error, "field", None)
-    text = str(error)
-    available = re.search(r"only (\d+) of (\S+) available", text)
-    if field == "quantity" and available is not None:
-        count, sku = available.groups()
+    field = error.field
+    if field == "quantity" and "available" in error.details:
+        sku, count = error.details["sku"], error.details["available"]
         return f"No tenemos stock para esa cantidad: de {sku} quedan {count}."
     if field == "quantity":
         return "Esa cantidad no la puedo tomar: decime un número de 1 a 1000."

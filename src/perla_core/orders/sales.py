@@ -156,6 +156,8 @@ def _check_stock(priced: PricedSku, quantity: int) -> None:
         raise InvalidValue(
             f"only {priced.available} of {priced.sku} available, not {quantity}",
             field="quantity",
+            sku=priced.sku,
+            available=priced.available,
         )
 
 
