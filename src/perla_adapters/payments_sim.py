@@ -6,20 +6,13 @@ secret, in ``X-Perla-Signature: sha256=<hex>``) and posts it over real HTTP.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 import httpx
 
-SIGNATURE_HEADER: Final = "X-Perla-Signature"
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The signature header's value for ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+from perla_core.orders.signing import SIGNATURE_HEADER, signature_of
 
 
 def notify_payment(
@@ -31,7 +24,7 @@ def notify_payment(
     response = httpx.post(
         webhook_url,
         content=body,
-        headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)},
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature_of(secret, body)},
         timeout=timeout,
     )
     return response.status_code, response.json()

@@ -17,8 +17,8 @@ from litestar.testing import TestClient
 from perla_adapters.memory.dome import InMemoryDome
 from perla_core.access.model import SYSTEM
 from perla_core.orders import sales
+from perla_core.orders.signing import SIGNATURE_HEADER, signature_of
 from perla_entrypoints.container import Container, build_container
-from perla_entrypoints.http.payments import SIGNATURE_HEADER, signature_of
 
 Headers = dict[str, str]
 Json = dict[str, Any]

@@ -30,12 +30,12 @@ from perla_core.documents.model import DocumentKind
 from perla_core.messaging.messages import ButtonsMessage, FileMessage, ListMessage, OutgoingMessage
 from perla_core.orders.model import OrderStatus
 from perla_core.orders.ports import OrderQuery
+from perla_core.orders.signing import SIGNATURE_HEADER, signature_of
 from perla_core.outbox import deliver_outbox_message
 from perla_entrypoints.catalogue_cli import rebuild_search_index
 from perla_entrypoints.container import Container, build_container, settings_of, uow_factory
 from perla_entrypoints.financing_cli import ensure_default_rates
 from perla_entrypoints.http import create_app
-from perla_entrypoints.http.payments import SIGNATURE_HEADER, signature_of
 from perla_entrypoints.workers import drain_outbox
 
 from .test_catalogue_bot import CATALOGUE

@@ -15,8 +15,6 @@ See ``docs/orders.md`` for a signing example.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -33,13 +31,13 @@ from perla_core.gateways.errors import ExternalUnavailable
 from perla_core.kernel.errors import InvalidValue, Unauthenticated
 from perla_core.orders import sales
 from perla_core.orders.model import PaymentChannel
+from perla_core.orders.signing import SIGNATURE_HEADER, signature_matches
 from perla_entrypoints.container import Container, settings_of
 from perla_entrypoints.http.dependencies import ClockDep, NewUow
 from perla_entrypoints.http.openapi import doc, responses
 from perla_entrypoints.http.orders import PaymentOut
 
 PAYMENTS_WEBHOOK: Final = "/webhooks/payments"
-SIGNATURE_HEADER: Final = "X-Perla-Signature"
 PAYMENTS_ACTOR: Final = SYSTEM.name
 
 log = structlog.get_logger("perla.http.payments")
@@ -59,17 +57,11 @@ class PaymentsWebhookNotConfigured(ExternalUnavailable):
         )
 
 
-def signature_of(secret: str, body: bytes) -> str:
-    """The header value a provider sends for ``body``: ``sha256=<hex>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def check_signature(secret: str | None, header: str | None, body: bytes) -> None:
     """:class:`Unauthenticated` unless ``header`` is the HMAC-SHA256 of ``body``."""
     if secret is None:
         raise PaymentsWebhookNotConfigured
-    expected = signature_of(secret, body).encode()
-    if not hmac.compare_digest((header or "").strip().encode(), expected):
+    if not signature_matches(secret, header, body):
         raise Unauthenticated(f"missing or wrong {SIGNATURE_HEADER} header")
 
 
