@@ -26,7 +26,7 @@ from perla_core.language.tool import TOOL_NAME, tool_input_from
 
 def a_well_behaved_answer(request: ModelRequest) -> ModelReply:
     assert request.tool_choice == TOOL_NAME
-    reading = RulesInterpreter().interpret(request.messages[-1].content)
+    reading = RulesInterpreter().interpret(request.messages[-1].text)
     return ModelReply("", (ToolCall("toolu_1", TOOL_NAME, tool_input_from(reading)),), "tool_use")
 
 

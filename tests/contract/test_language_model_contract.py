@@ -5,8 +5,9 @@ The same tests run against :class:`ScriptedLanguageModel` and against
 (``perla_adapters/llm/simulator.py``) on a loopback port: a forced tool call comes back as a
 :class:`ToolCall` with its input, a text reply as text, a model that does not answer is
 :class:`ModelUnavailable`, one that answers out of contract is :class:`ModelProtocolError`,
-and the request carries the tools and the forced choice (read back from the fake's recorded
-requests or from the double's ``/_sim/state``).
+the request carries the tools and the forced choice (read back from the fake's recorded
+requests or from the double's ``/_sim/state``), and a tool exchange round-trips: the call's id
+answered by a :class:`ToolResultBlock` in the next user message, then the model's text.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from perla_core.language import (
     ToolCall,
     ToolSpec,
 )
+from perla_core.language.ports import TextBlock, ToolResultBlock, ToolUseBlock
 
 LOOKUP = ToolSpec(
     "lookup_product",
@@ -71,6 +73,10 @@ class Driver(Protocol):
         """Each request received as ``{"tools": [names], "tool_choice": name | None}``."""
         ...
 
+    def last_tool_results(self) -> list[tuple[str, str, bool]]:
+        """The last request's last message's tool results: (tool_use_id, content, is_error)."""
+        ...
+
 
 class ScriptedDriver:
     def __init__(self) -> None:
@@ -93,6 +99,14 @@ class ScriptedDriver:
         return [
             {"tools": [t.name for t in r.tools], "tool_choice": r.tool_choice}
             for r in self.fake.requests
+        ]
+
+    def last_tool_results(self) -> list[tuple[str, str, bool]]:
+        content = self.fake.requests[-1].messages[-1].content
+        return [
+            (b.tool_use_id, b.content, b.is_error)
+            for b in content
+            if isinstance(b, ToolResultBlock)
         ]
 
 
@@ -131,6 +145,15 @@ class SimulatorDriver:
                 }
             )
         return received
+
+    def last_tool_results(self) -> list[tuple[str, str, bool]]:
+        state = httpx.get(f"{self.base_url}/_sim/state", timeout=5).json()
+        content = state["requests"][-1]["body"]["messages"][-1]["content"]
+        return [
+            (b["tool_use_id"], b["content"], b.get("is_error", False))
+            for b in content
+            if b["type"] == "tool_result"
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +228,29 @@ class TestLanguageModelContract:
         with pytest.raises(ModelUnavailable):
             driver.model.complete(a_request())
         assert driver.model.complete(a_request()).text == "ya estoy"
+
+    def test_a_tool_exchange_round_trips_to_the_models_text(self, driver: Driver) -> None:
+        driver.tool_call("lookup_product", {"model": "DS-2CD1043G0-I"})
+        driver.text("Sale 120 USD y hay stock.")
+        ask = a_request(tools=(LOOKUP,))
+
+        first = driver.model.complete(ask)
+        (call,) = first.tool_calls
+        turn = (
+            *ask.messages,
+            ModelMessage(
+                "assistant",
+                (TextBlock(first.text), ToolUseBlock(call.id, call.name, call.input)),
+            ),
+            ModelMessage("user", (ToolResultBlock(call.id, '{"price": "120 USD"}'),)),
+        )
+        second = driver.model.complete(
+            ModelRequest(ask.system, turn, ask.tools, max_tokens=ask.max_tokens)
+        )
+
+        assert (second.text, second.tool_calls, second.stop_reason) == (
+            "Sale 120 USD y hay stock.",
+            (),
+            "end_turn",
+        )
+        assert driver.last_tool_results() == [(call.id, '{"price": "120 USD"}', False)]

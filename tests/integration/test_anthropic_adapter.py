@@ -216,3 +216,21 @@ def test_a_request_without_tools_gets_text(model: AnthropicLanguageModel) -> Non
 
     assert reply.text.startswith("(simulated)")
     assert reply.tool_calls == ()
+
+
+def test_the_model_name_and_the_requests_token_limit_reach_the_api(
+    simulator: Simulator, base_url: str
+) -> None:
+    configured = AnthropicLanguageModel(
+        "sk-test", model="claude-configured", base_url=base_url, timeout=TIMEOUT, max_retries=0
+    )
+    try:
+        configured.complete(
+            ModelRequest("Be brief.", (ModelMessage("user", "hola"),), max_tokens=77)
+        )
+    finally:
+        configured.close()
+
+    (received,) = simulator.requests()
+    assert (received["body"]["model"], received["body"]["max_tokens"]) == ("claude-configured", 77)
+    assert received["body"]["system"] == "Be brief."

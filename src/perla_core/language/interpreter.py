@@ -79,7 +79,7 @@ class ModelInterpreter:
                 )
                 content = turn.text[:MAX_MESSAGE_CHARS] or "(empty)"
                 if messages and messages[-1].role == role:
-                    messages[-1] = ModelMessage(role, f"{messages[-1].content}\n{content}")
+                    messages[-1] = ModelMessage(role, f"{messages[-1].text}\n{content}")
                 else:
                     messages.append(ModelMessage(role, content))
             if messages and messages[0].role == "assistant":

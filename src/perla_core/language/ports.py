@@ -16,11 +16,48 @@ from perla_core.language.model import ConversationContext, Interpretation
 
 
 @attrs.frozen
+class TextBlock:
+    """Plain text inside a message."""
+
+    text: str
+
+
+@attrs.frozen
+class ToolUseBlock:
+    """A tool call the model made earlier, replayed in an assistant message."""
+
+    id: str
+    name: str
+    input: Mapping[str, Any]
+
+
+@attrs.frozen
+class ToolResultBlock:
+    """What a tool call gave back, sent in the next user message: ``content`` is text (JSON
+    for structured results); ``is_error`` tells the model the call was refused and why."""
+
+    tool_use_id: str
+    content: str
+    is_error: bool = False
+
+
+ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock
+
+
+@attrs.frozen
 class ModelMessage:
-    """One message of the conversation sent to the model; ``content`` is plain text."""
+    """One message of the conversation sent to the model: plain text, or content blocks
+    (text, the assistant's earlier tool calls, the results of those calls)."""
 
     role: Literal["user", "assistant"]
-    content: str
+    content: str | tuple[ContentBlock, ...]
+
+    @property
+    def text(self) -> str:
+        """The message's text: the string itself, or its text blocks joined."""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(b.text for b in self.content if isinstance(b, TextBlock))
 
 
 @attrs.frozen
@@ -94,11 +131,15 @@ class IntentInterpreter(Protocol):
 
 
 __all__ = [
+    "ContentBlock",
     "IntentInterpreter",
     "LanguageModel",
     "ModelMessage",
     "ModelReply",
     "ModelRequest",
+    "TextBlock",
     "ToolCall",
+    "ToolResultBlock",
     "ToolSpec",
+    "ToolUseBlock",
 ]
