@@ -14,9 +14,10 @@ cases ask for are parts of it.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, cast
 
 from perla_core.access.ports import ApiKeyRepository
+from perla_core.assistant.ports import AssistantConversationRepository
 from perla_core.campaigns.ports import CampaignRepository, OptOutRegistry
 from perla_core.catalogue.ports import ProductRepository
 from perla_core.conversations.ports import ConversationRepository, ReceivedEventRepository
@@ -124,6 +125,9 @@ class UnitOfWork(Protocol):
     @property
     def dashboard(self) -> DashboardReader: ...
 
+    @property
+    def assistant_conversations(self) -> AssistantConversationRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -136,3 +140,32 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+class Joined:
+    """An open unit of work lent to use cases that open and commit their own: entering it,
+    committing and rolling back do nothing, so their writes join the caller's transaction
+    (which commits once, at the end, or not at all). Everything else is the lender's."""
+
+    def __init__(self, work: object) -> None:
+        self._work = work
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._work, name)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+    def commit(self) -> None:
+        return None
+
+    def rollback(self) -> None:
+        return None
+
+
+def joined(work: UnitOfWork) -> UnitOfWork:
+    """``work`` lent to use cases as a :class:`Joined` unit of work, typed as one."""
+    return cast("UnitOfWork", Joined(work))

@@ -1,6 +1,6 @@
 """The purchase by WhatsApp (issue 8): the bot's cart, summary, confirmation and financing hooks.
 
-Every hook works inside the bot turn's unit of work (:class:`_Joined` lets the orders' use
+Every hook works inside the bot turn's unit of work (:class:`Joined` lets the orders' use
 cases, which open and commit their own, join it): the cart a message changes is saved with
 the conversation and its answer, or not at all, so a turn retried after a failure never adds
 an item twice. Prices come from the catalogue at that moment (never from the customer's text),
@@ -63,6 +63,7 @@ from perla_core.orders.model import (
 from perla_core.orders.ports import CurrentPricing
 from perla_core.search.model import DocumentKind, SearchFilters, SearchQuery
 from perla_core.search.ports import SearchIndex
+from perla_core.uow import Joined
 from perla_entrypoints.bot_hooks import matching_code, remembered_topic
 
 ORDER_FIELD: Final = "pedido.id"
@@ -88,29 +89,6 @@ def _ars(money: Money) -> str:
 
 def _percent(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",") + " %"
-
-
-class _Joined:
-    """An open unit of work lent to use cases that open and commit their own: entering it
-    does nothing, committing does nothing (the bot turn commits once, at the end)."""
-
-    def __init__(self, work: object) -> None:
-        self._work = work
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._work, name)
-
-    def __enter__(self) -> _Joined:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-    def commit(self) -> None:
-        return None
-
-    def rollback(self) -> None:
-        return None
 
 
 @attrs.frozen
@@ -215,7 +193,7 @@ class PurchaseHooks:
 
     @staticmethod
     def _work(work: ConversationUnitOfWork) -> sales.SalesUnitOfWork:
-        return cast("sales.SalesUnitOfWork", _Joined(work))
+        return cast("sales.SalesUnitOfWork", Joined(work))
 
     def _open_order(self, conversation: Conversation, work: sales.SalesUnitOfWork) -> Order | None:
         raw = conversation.fields.get(ORDER_FIELD)
@@ -546,7 +524,7 @@ class PurchaseHooks:
         if asked is None and (said := _COUNT.search(_last_text(conversation))) is not None:
             asked = int(said.group(1))  # "100 cuotas": out of any range, refused below
         try:
-            table = current_table(cast("FinancingUnitOfWork", _Joined(work)))
+            table = current_table(cast("FinancingUnitOfWork", Joined(work)))
             if asked is not None:
                 plan = simulate(table, amount, asked, today)
             else:

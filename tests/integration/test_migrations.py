@@ -51,6 +51,7 @@ FINANCING_TABLES = {"financing_rates"}
 DOCUMENT_TABLES = {"document_series", "billing_documents"}
 SALES_TABLES = {"payments"}
 CAMPAIGN_TABLES = {"campaign_runs", "campaign_recipients", "campaign_opt_outs"}
+ASSISTANT_TABLES = {"assistant_conversations", "assistant_entries"}
 TABLES = (
     FOURTH_TABLES
     | INQUIRY_TABLES
@@ -61,6 +62,7 @@ TABLES = (
     | DOCUMENT_TABLES
     | SALES_TABLES
     | CAMPAIGN_TABLES
+    | ASSISTANT_TABLES
 )
 
 
@@ -84,7 +86,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0012"
+    assert current_revision(engine) == head_revision() == "0013"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -359,5 +361,35 @@ def test_the_eighth_migration_adds_the_catalogue_and_its_downgrade_removes_it(
 
     assert current_revision(engine) == "0007"
     assert not _tables(engine) & CATALOGUE_TABLES
+    migrate(engine)
+    assert _tables(engine) == TABLES
+
+
+def test_the_thirteenth_migration_adds_the_assistant_tables_and_its_downgrade_removes_them(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+    inspector = inspect(engine)
+    indexes = {
+        i["name"]: i["column_names"] for i in inspector.get_indexes("assistant_conversations")
+    }
+    assert indexes["ix_assistant_conversations_owner_updated_at_id"] == [
+        "owner",
+        "updated_at",
+        "id",
+    ]
+    assert inspector.get_pk_constraint("assistant_entries")["constrained_columns"] == [
+        "conversation_id",
+        "position",
+    ]
+    assert [
+        (fk["constrained_columns"], fk["referred_table"])
+        for fk in inspector.get_foreign_keys("assistant_entries")
+    ] == [(["conversation_id"], "assistant_conversations")]
+
+    downgrade(engine, "0012")
+
+    assert current_revision(engine) == "0012"
+    assert not _tables(engine) & ASSISTANT_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from perla_core.access.model import ApiKey
+from perla_core.assistant.model import AssistantConversation
 from perla_core.campaigns.model import CampaignRun, RunRecipient
 from perla_core.catalogue.model import Product
 from perla_core.conversations.model import Conversation
@@ -73,6 +74,7 @@ class InMemoryStore:
         "campaign_runs",
         "campaign_recipients",
         "campaign_opt_outs",
+        "assistant_conversations",
     )
 
     def __init__(self) -> None:
@@ -123,6 +125,8 @@ class InMemoryStore:
         self.campaign_recipients: dict[tuple[UUID, UUID], RunRecipient] = {}
         self.campaign_opt_outs: dict[str, tuple[datetime, str]] = {}
         self.campaign_claims: set[tuple[UUID, UUID]] = set()
+        # the assistant's conversations (issue 10), entries included
+        self.assistant_conversations: dict[UUID, AssistantConversation] = {}
 
     def snapshot(self) -> dict[str, Any]:
         """The tables as they are, to :meth:`restore` if a commit fails half-way."""

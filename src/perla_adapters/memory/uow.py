@@ -19,6 +19,7 @@ from uuid import UUID
 
 import attrs
 
+from perla_adapters.memory.assistant import InMemoryAssistantConversationRepository
 from perla_adapters.memory.campaigns import InMemoryCampaignRepository, InMemoryOptOutRegistry
 from perla_adapters.memory.catalogue import InMemoryProductRepository
 from perla_adapters.memory.conversations import (
@@ -367,6 +368,7 @@ class InMemoryUnitOfWork:
         self.campaigns = InMemoryCampaignRepository(self.store, self._tx)
         self.opt_outs = InMemoryOptOutRegistry(self.store, self._tx)
         self.dashboard = InMemoryDashboardReader(self.store)
+        self.assistant_conversations = InMemoryAssistantConversationRepository(self.store, self._tx)
 
     def __enter__(self) -> Self:
         self._begin()

@@ -870,3 +870,39 @@ campaign_opt_outs = Table(
     Column("opted_out_at", UtcDateTime, nullable=False),
     Column("source", String(200), nullable=False),
 )
+
+# --- the assistant's conversations (migration 0013) -----------------------------------------------
+
+# One row per conversation: who opened it (``owner``) with which role, the pending proposal and the
+# form being gathered (JSON); the entries are rows of ``assistant_entries``, appended by position.
+assistant_conversations = Table(
+    "assistant_conversations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("proposal", JSON),
+    Column("form", JSON),
+)
+Index(
+    "ix_assistant_conversations_owner_updated_at_id",
+    assistant_conversations.c.owner,
+    assistant_conversations.c.updated_at,
+    assistant_conversations.c.id,
+)
+
+assistant_entries = Table(
+    "assistant_entries",
+    metadata,
+    Column("conversation_id", Uuid, ForeignKey("assistant_conversations.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    PrimaryKeyConstraint("conversation_id", "position", name="pk_assistant_entries"),
+)

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from perla_adapters.memory.store import TouchedAggregates
+from perla_adapters.sql.assistant import SqlAlchemyAssistantConversationRepository
 from perla_adapters.sql.campaigns import SqlAlchemyCampaignRepository, SqlAlchemyOptOutRegistry
 from perla_adapters.sql.catalogue import SqlAlchemyProductRepository
 from perla_adapters.sql.conversations import (
@@ -404,6 +405,7 @@ class SqlAlchemyUnitOfWork:
     dashboard: SqlAlchemyDashboardReader
     campaigns: SqlAlchemyCampaignRepository
     opt_outs: SqlAlchemyOptOutRegistry
+    assistant_conversations: SqlAlchemyAssistantConversationRepository
 
     def __init__(self, engine: Engine, clock: Clock, ids: IdGenerator) -> None:
         self.engine = engine
@@ -468,6 +470,9 @@ class SqlAlchemyUnitOfWork:
         self.dashboard = SqlAlchemyDashboardReader(conn)
         self.campaigns = SqlAlchemyCampaignRepository(conn, self._touched)
         self.opt_outs = SqlAlchemyOptOutRegistry(conn)
+        self.assistant_conversations = SqlAlchemyAssistantConversationRepository(
+            conn, self._touched
+        )
 
     def commit(self) -> None:
         conn = self._open()
