@@ -1,0 +1,498 @@
+"""Gathering a record's data by conversation: a supplier request or a lead's record.
+
+The form asks for exactly what the domain's completeness check says is missing
+(:meth:`SupplierRequest.missing`, :meth:`Client.missing_for_conversion`), a few fields at a
+time, validates every answer with the domain's own validators (IBAN, tax id, phone …) and
+never asks for what perla already knows: a confident match among existing suppliers fills a
+hotel's fields first. When nothing is missing (or the person says «guardar borrador»), the
+form becomes an ordinary proposal, dry-run like any write.
+
+Answers are read as ``campo: valor`` lines; when one field was asked, the whole message is its
+value; unlabelled lines that look like an e-mail, an IBAN or a phone go to that field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+from uuid import UUID
+
+import attrs
+
+from perla_core.assistant.catalogue import GatherClientRecord, GatherSupplierRequest
+from perla_core.assistant.model import Form, FormKind, Proposal
+from perla_core.assistant.proposals import dry_run, proposal_for
+from perla_core.assistant.schema import bind
+from perla_core.assistant.tools import Tool, ToolBox, ToolContext
+from perla_core.hotels.matching import MatchOutcome
+from perla_core.hotels.services import match_hotel, prefill_fields, query_of
+from perla_core.kernel.errors import InvalidInput, InvalidValue, PerlaError
+from perla_core.kernel.ports import IdGenerator
+from perla_core.onboarding.commands import AddressInput, _address, parse_details
+from perla_core.onboarding.model import BusinessType
+from perla_core.suppliers.fields import INPUT_FIELDS, read_fields
+from perla_core.suppliers.model import SupplierRequest
+from perla_core.suppliers.values import PaymentBasis, VatRegime
+from perla_core.uow import UnitOfWork, joined
+
+ASK_AT_ONCE: Final = 3
+MAX_ATTEMPTS: Final = 12
+
+SUPPLIER_LABELS: Final[dict[str, str]] = {
+    "name": "nombre del hotel",
+    "chain": "cadena",
+    "stars": "estrellas (1 a 5)",
+    "address": "dirección",
+    "city": "ciudad",
+    "postal_code": "código postal",
+    "country": "país (código ISO, p. ej. ES)",
+    "coordinates": "coordenadas (latitud, longitud)",
+    "phone": "teléfono",
+    "email": "correo electrónico",
+    "website": "web",
+    "legal_name": "razón social",
+    "tax_id": "NIF/CIF (identificador fiscal)",
+    "vat_regime": "régimen de IVA (" + ", ".join(v.value for v in VatRegime) + ")",
+    "iban": "IBAN",
+    "bic": "BIC",
+    "account_holder": "titular de la cuenta",
+    "contract_type": "tipo de contrato (comisión o neto)",
+    "commission_pct": "comisión (%)",
+    "markup_pct": "markup (%)",
+    "payment_terms": "condiciones de pago ("
+    + ", ".join(v.value for v in PaymentBasis)
+    + "; con días: after_invoice:30)",
+    "release_days": "días de release",
+    "cancellation_policy": "política de cancelación",
+    "contacts.reservations": "contacto de reservas (nombre, correo o teléfono)",
+    "contacts.accounting": "contacto de contabilidad (nombre, correo o teléfono)",
+}
+CLIENT_LABELS: Final[dict[str, str]] = {
+    "legal_name": "razón social",
+    "tax_id": "NIF/CIF o identificador fiscal",
+    "email": "correo electrónico",
+    "business_type": "tipo de negocio (" + ", ".join(b.value for b in BusinessType) + ")",
+    "billing_address": "dirección de facturación (calle, código postal, ciudad, país)",
+}
+ALIASES: Final[dict[str, str]] = {
+    "nombre": "name",
+    "hotel": "name",
+    "direccion": "address",
+    "telefono": "phone",
+    "tel": "phone",
+    "correo": "email",
+    "email": "email",
+    "e-mail": "email",
+    "mail": "email",
+    "web": "website",
+    "cif": "tax_id",
+    "nif": "tax_id",
+    "cuit": "tax_id",
+    "iban": "iban",
+    "bic": "bic",
+    "swift": "bic",
+    "titular": "account_holder",
+    "contrato": "contract_type",
+    "comision": "commission_pct",
+    "markup": "markup_pct",
+    "release": "release_days",
+    "cancelacion": "cancellation_policy",
+    "reservas": "contacts.reservations",
+    "contabilidad": "contacts.accounting",
+    "iva": "vat_regime",
+    "pago": "payment_terms",
+    "facturacion": "billing_address",
+    "negocio": "business_type",
+    "coordenadas": "coordinates",
+}
+CHOICES: Final[dict[str, dict[str, str]]] = {
+    "contract_type": {"comision": "commission", "neto": "net", "neta": "net"},
+    "vat_regime": {"exento": "exempt", "regimen general": "general"},
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9 ]{10,40}$", re.IGNORECASE)
+_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+_CANCEL: Final = frozenset({"cancelar", "cancela", "descarta", "olvidalo", "dejalo"})
+_SAVE: Final = frozenset({"guardar", "guardar borrador", "guardalo", "ya esta", "guarda borrador"})
+
+
+@attrs.frozen
+class FormDeps:
+    uow: UnitOfWork
+    context: Callable[[UnitOfWork], ToolContext]
+    tools: ToolBox
+    ids: IdGenerator
+
+
+@attrs.frozen
+class FormStep:
+    """The form after a step, what to tell the person, and the proposal it became."""
+
+    form: Form | None
+    text: str = ""
+    proposal: tuple[Tool, Proposal] | None = None
+
+
+def _plain(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c)).strip(" .!¡?¿")
+
+
+# --- start ------------------------------------------------------------------------------
+
+
+def start_form(tool: Tool, arguments: Mapping[str, Any], deps: FormDeps) -> FormStep:
+    """Start gathering for a gather tool's call (arguments validated here)."""
+    if tool.command is GatherSupplierRequest:
+        query: GatherSupplierRequest = bind(GatherSupplierRequest, arguments)
+        return _start_supplier(query, deps)
+    record: GatherClientRecord = bind(GatherClientRecord, arguments)
+    return _start_client(record, deps)
+
+
+def _start_supplier(query: GatherSupplierRequest, deps: FormDeps) -> FormStep:
+    given = {k: v for k, v in attrs.asdict(query).items() if v not in (None, "")}
+    values, problems = _valid_supplier(given, {})
+    notes: list[str] = []
+    prefilled: list[str] = []
+    hotel_ref = None
+    with deps.uow as uow:
+        ctx = deps.context(joined(uow))
+        if ctx.directory is not None:
+            fields = {
+                k: v
+                for k, v in given.items()
+                if k in {"name", "city", "country", "address", "phone", "chain"}
+            }
+            try:
+                result = match_hotel(
+                    query_of(None, fields, ctx.directory), ctx.directory, ctx.actor
+                )
+            except PerlaError:
+                result = None
+            if result is not None and result.outcome is MatchOutcome.CONFIDENT and result.best:
+                hotel_ref = result.best.ref
+                for field, value in prefill_fields(result.best.record).items():
+                    if field in INPUT_FIELDS and field not in values and value not in (None, ""):
+                        check, bad = _valid_supplier({field: value}, values)
+                        if not bad:
+                            values.update(check)
+                            prefilled.append(field)
+                notes.append(
+                    f"He encontrado «{result.best.record.name}» entre los proveedores "
+                    f"existentes ({hotel_ref}) y he rellenado lo que ya sabemos: "
+                    + (", ".join(SUPPLIER_LABELS.get(f, f) for f in prefilled) or "nada nuevo")
+                    + "."
+                )
+            elif result is not None and result.candidates:
+                best = result.best
+                assert best is not None
+                notes.append(
+                    f"El hotel se parece a «{best.record.name}» ({best.ref}), pero no con "
+                    "seguridad: no he copiado sus datos."
+                )
+        uow.rollback()
+    notes += [f"No he podido usar {SUPPLIER_LABELS.get(f, f)}: {why}" for f, why in problems]
+    form = Form(FormKind.SUPPLIER_REQUEST, values, tuple(prefilled), (), None, hotel_ref, 0)
+    return _next_supplier(form, deps, "\n".join(notes))
+
+
+def _start_client(record: GatherClientRecord, deps: FormDeps) -> FormStep:
+    with deps.uow as uow:
+        ctx = deps.context(joined(uow))
+        from perla_core.onboarding.services import get_client  # noqa: PLC0415
+
+        client = get_client(record.client_id, ctx.uow, ctx.actor)
+        missing = client.missing_for_conversion() if client.is_lead else []
+        uow.rollback()
+    if not missing:
+        return FormStep(None, f"La ficha de «{client.trade_name}» ya tiene todo lo necesario.")
+    form = Form(FormKind.CLIENT_RECORD, {}, (), (), client.id, None, 0)
+    note = f"Para completar la ficha de «{client.trade_name}»"
+    return _ask(form, missing, CLIENT_LABELS, note)
+
+
+# --- answers ----------------------------------------------------------------------------
+
+
+def answer_form(form: Form, text: str, deps: FormDeps) -> FormStep:
+    """Read the person's answer to the fields the form asked for."""
+    plain = _plain(text)
+    if plain in _CANCEL:
+        return FormStep(None, "He descartado los datos recogidos; no he guardado nada.")
+    if form.attempts >= MAX_ATTEMPTS:
+        return FormStep(None, "Lo dejo aquí: demasiados intentos. No he guardado nada.")
+    form = attrs.evolve(form, attempts=form.attempts + 1)
+    save = plain in _SAVE
+    answers = {} if save else _answers(text, form.asking)
+    if form.kind is FormKind.SUPPLIER_REQUEST:
+        values, problems = _valid_supplier(answers, form.values)
+        form = attrs.evolve(form, values={**form.values, **values})
+        notes = [f"{SUPPLIER_LABELS.get(f, f)}: {why}" for f, why in problems]
+        if save:
+            return _propose_supplier(form, deps, "Guardo la solicitud como borrador.")
+        return _next_supplier(form, deps, _problems_text(notes, answers))
+    values, problems = _valid_client(answers)
+    form = attrs.evolve(form, values={**form.values, **values})
+    notes = [f"{CLIENT_LABELS.get(f, f)}: {why}" for f, why in problems]
+    return _next_client(form, deps, _problems_text(notes, answers), save=save)
+
+
+def _problems_text(notes: list[str], answers: Mapping[str, Any]) -> str:
+    if notes:
+        return "Hay datos que no son válidos:\n" + "\n".join(f"  • {n}" for n in notes)
+    if not answers:
+        return "No he reconocido ningún dato en tu respuesta."
+    return ""
+
+
+def _answers(text: str, asking: tuple[str, ...]) -> dict[str, str]:
+    lines = [p.strip() for p in re.split(r"[\n;]+", text) if p.strip()]
+    found: dict[str, str] = {}
+    loose: list[str] = []
+    for line in lines:
+        label, sep, value = line.partition(":")
+        field = _field_of(label) if sep else None
+        if field is not None and value.strip():
+            found[field] = value.strip()
+        else:
+            loose.append(line)
+    if len(asking) == 1 and loose and not found:
+        return {asking[0]: text.strip()}
+    pending = [f for f in asking if f not in found]
+    for line in loose:
+        guess = _shape(line, pending)
+        if guess is not None:
+            found[guess] = line
+            pending.remove(guess)
+    return found
+
+
+def _field_of(label: str) -> str | None:
+    key = _plain(label)
+    if key in ALIASES:
+        return ALIASES[key]
+    for labels in (SUPPLIER_LABELS, CLIENT_LABELS):
+        for field, text in labels.items():
+            if key in {field, _plain(text.split(" (")[0])}:
+                return field
+    for alias, field in ALIASES.items():
+        if key.startswith(alias) or alias in key.split():
+            return field
+    return None
+
+
+def _shape(line: str, pending: list[str]) -> str | None:
+    compact = line.replace(" ", "")
+    for field, pattern in (("email", _EMAIL), ("iban", _IBAN), ("phone", _PHONE)):
+        if field in pending and pattern.match(compact if field != "phone" else line):
+            return field
+    return pending[0] if pending else None
+
+
+# --- supplier requests ------------------------------------------------------------------
+
+
+def _supplier_input(field: str, value: Any) -> dict[str, Any]:
+    """A form field and the person's value as the command's input fields."""
+    if field.startswith("contacts."):
+        return {"contacts": [_contact(field.split(".", 1)[1], str(value))]}
+    if field == "coordinates" and isinstance(value, str):
+        lat, _, lon = value.partition(",")
+        return {"latitude": lat.strip(), "longitude": lon.strip()}
+    if field in CHOICES and isinstance(value, str):
+        return {field: CHOICES[field].get(_plain(value), _plain(value))}
+    if field in {"commission_pct", "markup_pct"} and isinstance(value, str):
+        return {field: value.replace("%", "").replace(",", ".").strip()}
+    return {field: value}
+
+
+def _contact(role: str, text: str) -> dict[str, Any]:
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+    contact: dict[str, Any] = {"role": role, "name": parts[0] if parts else text}
+    for part in parts[1:]:
+        if "@" in part:
+            contact["email"] = part
+        else:
+            contact["phone"] = part
+    return contact
+
+
+def _valid_supplier(
+    answers: Mapping[str, Any], known: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The answers that pass the suppliers' validators (as input values), and the others."""
+    good: dict[str, Any] = {}
+    bad: list[tuple[str, str]] = []
+    country = answers.get("country") or known.get("country")
+    for field, value in answers.items():
+        raw = _supplier_input(field, value)
+        if "contacts" in raw:
+            raw = {
+                "contacts": [
+                    *known.get("contacts", ()),
+                    *good.get("contacts", ()),
+                    *raw["contacts"],
+                ]
+            }
+        _, errors = read_fields(raw, country=str(country) if country else None)
+        if errors:
+            bad.append((field, "; ".join(str(e) for e in errors)))
+        else:
+            good.update(raw)
+    return good, bad
+
+
+def _missing_supplier(form: Form, deps: FormDeps) -> list[str]:
+    values = dict(form.values)
+    details, errors = read_fields(values, country=values.get("country"))
+    if errors:
+        return [e.field or "name" for e in errors]
+    details.pop("name", None)
+    request = SupplierRequest.create(
+        request_id=deps.ids.new_id(),
+        name=str(values.get("name", "")),
+        now=_epoch(),
+        actor="assistant",
+        **details,
+    )
+    return [f for fields in request.missing().values() for f in fields]
+
+
+def _epoch() -> Any:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _next_supplier(form: Form, deps: FormDeps, note: str) -> FormStep:
+    missing = _missing_supplier(form, deps)
+    if not missing:
+        return _propose_supplier(form, deps, (note + "\n" if note else "") + "Ya está todo.")
+    return _ask(form, missing, SUPPLIER_LABELS, note or "Para la solicitud de proveedor")
+
+
+def _propose_supplier(form: Form, deps: FormDeps, note: str) -> FormStep:
+    arguments = dict(form.values)
+    if form.hotel_ref:
+        arguments["matched_hotel_ref"] = form.hotel_ref
+    return _propose(form, deps, "create_supplier_request", arguments, note)
+
+
+# --- client records ---------------------------------------------------------------------
+
+
+def _address_input(text: str) -> dict[str, Any]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) < 4:
+        raise InvalidValue(
+            "escribe calle, código postal, ciudad y país separados por comas",
+            field="billing_address",
+        )
+    line, postal, city, country = ", ".join(parts[:-3]), parts[-3], parts[-2], parts[-1]
+    return {
+        "label": "billing",
+        "line1": line,
+        "postal_code": postal,
+        "city": city,
+        "country": country,
+        "default_billing": True,
+    }
+
+
+def _valid_client(
+    answers: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    good: dict[str, Any] = {}
+    bad: list[tuple[str, str]] = []
+    for field, value in answers.items():
+        try:
+            if field == "billing_address":
+                address = _address_input(str(value))
+                _address(bind(AddressInput, address))
+                good["billing_address"] = address
+            elif field in CLIENT_LABELS:
+                raw = str(value).strip()
+                if field == "business_type":
+                    raw = _plain(raw).replace(" ", "_")
+                parse_details({field: raw})
+                good[field] = raw
+        except InvalidInput as many:
+            bad.append((field, "; ".join(str(e) for e in many.errors)))
+        except InvalidValue as error:
+            bad.append((field, str(error)))
+    return good, bad
+
+
+def _next_client(form: Form, deps: FormDeps, note: str, *, save: bool) -> FormStep:
+    assert form.target_id is not None
+    with deps.uow as uow:
+        client = uow.clients.get(form.target_id)
+        missing = [
+            f
+            for f in (client.missing_for_conversion() if client.is_lead else [])
+            if f not in form.values
+        ]
+        uow.rollback()
+    if missing and not save:
+        return _ask(form, missing, CLIENT_LABELS, note or "Para completar la ficha")
+    arguments: dict[str, Any] = {"client_id": str(form.target_id)}
+    for field, value in form.values.items():
+        if field == "billing_address":
+            others = [
+                {
+                    "label": a.label,
+                    "line1": a.line1,
+                    "line2": a.line2,
+                    "postal_code": a.postal_code,
+                    "city": a.city,
+                    "country": a.country,
+                    "region": a.region,
+                    "default_billing": False,
+                    "default_shipping": a.default_shipping,
+                }
+                for a in client.addresses
+            ]
+            arguments["addresses"] = [*others, value]
+        else:
+            arguments[field] = value
+    return _propose(form, deps, "update_client_details", arguments, note)
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _ask(form: Form, missing: list[str], labels: Mapping[str, str], note: str) -> FormStep:
+    asking = tuple(missing[:ASK_AT_ONCE])
+    lines = [note.rstrip(":") + ":" if note else ""]
+    lines.append(
+        f"Me faltan {len(missing)} dato{'s' if len(missing) != 1 else ''}. Dime, por favor:"
+    )
+    lines += [f"  • {labels.get(f, f)}" for f in asking]
+    lines.append("Responde «campo: valor», una línea por dato (o «guardar borrador» / «cancelar»).")
+    return FormStep(attrs.evolve(form, asking=asking), "\n".join(x for x in lines if x))
+
+
+def _propose(
+    form: Form, deps: FormDeps, tool_name: str, arguments: dict[str, Any], note: str
+) -> FormStep:
+    tool = deps.tools.get(tool_name)
+    assert tool is not None, tool_name
+    ctx = deps.context(deps.uow)
+    try:
+        run = dry_run(tool, arguments, deps.uow, ctx)
+    except PerlaError as error:
+        return FormStep(form, f"{note}\nNo puedo preparar el cambio: {error}")
+    if run.error is not None:
+        return FormStep(form, f"{note}\nNo puedo preparar el cambio: {run.error}")
+    proposal = proposal_for(tool, arguments, run, ctx, deps.ids.new_id())
+    return FormStep(None, note, (tool, proposal))
+
+
+def target_of(form: Form) -> UUID | None:
+    return form.target_id
+
+
+__all__ = ["FormDeps", "FormStep", "answer_form", "start_form"]
