@@ -174,12 +174,19 @@ def _start_supplier(query: GatherSupplierRequest, deps: FormDeps) -> FormStep:
                 result = None
             if result is not None and result.outcome is MatchOutcome.CONFIDENT and result.best:
                 hotel_ref = result.best.ref
-                for field, value in prefill_fields(result.best.record).items():
-                    if field in INPUT_FIELDS and field not in values and value not in (None, ""):
-                        check, bad = _valid_supplier({field: value}, values)
-                        if not bad:
-                            values.update(check)
-                            prefilled.append(field)
+                known = {
+                    f: v
+                    for f, v in prefill_fields(result.best.record).items()
+                    if f in INPUT_FIELDS and f not in values and v not in (None, "")
+                }
+                groups = [[f] for f in known if f not in {"latitude", "longitude"}]
+                if "latitude" in known and "longitude" in known:
+                    groups.append(["latitude", "longitude"])
+                for group in groups:
+                    check, bad = _valid_supplier({f: known[f] for f in group}, values)
+                    if not bad:
+                        values.update(check)
+                        prefilled += ["coordinates"] if "latitude" in group else group
                 notes.append(
                     f"He encontrado «{result.best.record.name}» entre los proveedores "
                     f"existentes ({hotel_ref}) y he rellenado lo que ya sabemos: "
@@ -234,7 +241,7 @@ def answer_form(form: Form, text: str, deps: FormDeps) -> FormStep:
         if save:
             return _propose_supplier(form, deps, "Guardo la solicitud como borrador.")
         return _next_supplier(form, deps, _problems_text(notes, answers))
-    values, problems = _valid_client(answers)
+    values, problems = _valid_client(answers, _client_country(form, deps))
     form = attrs.evolve(form, values={**form.values, **values})
     notes = [f"{CLIENT_LABELS.get(f, f)}: {why}" for f, why in problems]
     return _next_client(form, deps, _problems_text(notes, answers), save=save)
@@ -304,9 +311,32 @@ def _supplier_input(field: str, value: Any) -> dict[str, Any]:
         return {"latitude": lat.strip(), "longitude": lon.strip()}
     if field in CHOICES and isinstance(value, str):
         return {field: CHOICES[field].get(_plain(value), _plain(value))}
+    if field == "payment_terms" and isinstance(value, str):
+        return {field: _payment_terms(value)}
     if field in {"commission_pct", "markup_pct"} and isinstance(value, str):
         return {field: value.replace("%", "").replace(",", ".").strip()}
     return {field: value}
+
+
+PAYMENT_WORDS: Final = (
+    ("prepago", "prepayment"),
+    ("anticipad", "prepayment"),
+    ("factura", "after_invoice"),
+    ("salida", "after_check_out"),
+    ("check", "after_check_out"),
+    ("mensual", "monthly"),
+)
+
+
+def _payment_terms(text: str) -> dict[str, Any]:
+    """``after_invoice:30``, ``prepayment``, or Spanish: «30 días tras factura», «prepago»."""
+    plain = _plain(text)
+    basis, _, days = plain.partition(":")
+    if basis.strip() not in {b.value for b in PaymentBasis}:
+        basis = next((code for word, code in PAYMENT_WORDS if word in plain), basis.strip())
+        found = re.search(r"\d+", plain)
+        days = found.group(0) if found else "0"
+    return {"basis": basis.strip(), "days": days.strip() or "0"}
 
 
 def _contact(role: str, text: str) -> dict[str, Any]:
@@ -327,7 +357,10 @@ def _valid_supplier(
     good: dict[str, Any] = {}
     bad: list[tuple[str, str]] = []
     country = answers.get("country") or known.get("country")
-    for field, value in answers.items():
+    pairs: dict[str, Any] = dict(answers)
+    if "latitude" in pairs and "longitude" in pairs:
+        pairs["coordinates"] = f"{pairs.pop('latitude')}, {pairs.pop('longitude')}"
+    for field, value in pairs.items():
         raw = _supplier_input(field, value)
         if "contacts" in raw:
             raw = {
@@ -339,7 +372,7 @@ def _valid_supplier(
             }
         _, errors = read_fields(raw, country=str(country) if country else None)
         if errors:
-            bad.append((field, "; ".join(str(e) for e in errors)))
+            bad.append((field, "; ".join(_why(e) for e in errors)))
         else:
             good.update(raw)
     return good, bad
@@ -402,8 +435,17 @@ def _address_input(text: str) -> dict[str, Any]:
     }
 
 
+def _client_country(form: Form, deps: FormDeps) -> str | None:
+    if form.target_id is None:
+        return None
+    with deps.uow as uow:
+        country = uow.clients.get(form.target_id).country
+        uow.rollback()
+    return country
+
+
 def _valid_client(
-    answers: Mapping[str, Any],
+    answers: Mapping[str, Any], country: str | None
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     good: dict[str, Any] = {}
     bad: list[tuple[str, str]] = []
@@ -417,13 +459,19 @@ def _valid_client(
                 raw = str(value).strip()
                 if field == "business_type":
                     raw = _plain(raw).replace(" ", "_")
-                parse_details({field: raw})
+                parse_details({field: raw}, country_hint=country)
                 good[field] = raw
         except InvalidInput as many:
-            bad.append((field, "; ".join(str(e) for e in many.errors)))
+            bad.append((field, "; ".join(_why(e) for e in many.errors)))
         except InvalidValue as error:
-            bad.append((field, str(error)))
+            bad.append((field, _why(error)))
     return good, bad
+
+
+def _why(error: InvalidValue) -> str:
+    """The error's message without its ``field: `` prefix (the label says which field)."""
+    text = str(error)
+    return text.split(": ", 1)[1] if error.field and text.startswith(f"{error.field}: ") else text
 
 
 def _next_client(form: Form, deps: FormDeps, note: str, *, save: bool) -> FormStep:
@@ -466,7 +514,7 @@ def _next_client(form: Form, deps: FormDeps, note: str, *, save: bool) -> FormSt
 
 def _ask(form: Form, missing: list[str], labels: Mapping[str, str], note: str) -> FormStep:
     asking = tuple(missing[:ASK_AT_ONCE])
-    lines = [note.rstrip(":") + ":" if note else ""]
+    lines = [note if note.endswith((".", ":")) else f"{note}:"]
     lines.append(
         f"Me faltan {len(missing)} dato{'s' if len(missing) != 1 else ''}. Dime, por favor:"
     )
