@@ -227,6 +227,38 @@ def test_saves_append_entries_in_order_and_bump_the_version(
     assert final.updated_at == clock.now()
 
 
+def test_a_conversation_read_with_its_recent_entries_still_appends_where_it_ends(
+    new_uow: NewUow, clock: FixedClock, ids: SequentialIds
+) -> None:
+    conversation = AssistantConversation.start(
+        conversation_id=ids.new_id(), owner=OWNER, role="agent", now=clock.now()
+    )
+    for n in range(5):
+        conversation.append(Entry(EntryKind.USER, clock.now(), f"mensaje {n}"))
+    stored(conversation, new_uow)
+
+    with new_uow() as uow:
+        recent = uow.assistant_conversations.get(conversation.id, recent=2)
+        assert [e.text for e in recent.entries] == ["mensaje 3", "mensaje 4"]
+        assert recent.first_entry == 3
+        recent.append(Entry(EntryKind.ASSISTANT, clock.now(), "respuesta"))
+        uow.assistant_conversations.save(recent)
+        uow.commit()
+    with new_uow() as uow:  # and again, from an object of a finished transaction
+        recent.append(Entry(EntryKind.USER, clock.now(), "otra"))
+        uow.assistant_conversations.save(recent)
+        uow.commit()
+
+    with new_uow() as uow:
+        whole = uow.assistant_conversations.get(conversation.id)
+        more = uow.assistant_conversations.get(conversation.id, recent=50)
+    texts = [f"mensaje {n}" for n in range(5)] + ["respuesta", "otra"]
+    assert [e.text for e in whole.entries] == texts
+    assert whole.first_entry == 0
+    assert [e.text for e in more.entries] == texts
+    assert more.first_entry == 0
+
+
 def test_the_second_of_two_turns_is_refused_as_stale_and_writes_nothing(
     new_uow: NewUow, clock: FixedClock, ids: SequentialIds
 ) -> None:

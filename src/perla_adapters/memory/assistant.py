@@ -58,6 +58,10 @@ class InMemoryAssistantConversationRepository:
     def _stage(self, conversation: AssistantConversation, base_version: int | None) -> None:
         snapshot = copy_of(conversation)
         snapshot.events.clear()
+        if snapshot.first_entry:
+            head = self._current()[conversation.id].entries[: snapshot.first_entry]
+            snapshot.entries = [*head, *snapshot.entries]
+            snapshot.first_entry = 0
         self._pending[conversation.id] = snapshot
         self._tx.touch(conversation)
 
@@ -72,12 +76,15 @@ class InMemoryAssistantConversationRepository:
 
         self._tx.ops.append(apply)
 
-    def get(self, conversation_id: UUID) -> AssistantConversation:
+    def get(self, conversation_id: UUID, *, recent: int | None = None) -> AssistantConversation:
         with self._store.lock:
             stored = self._current().get(conversation_id)
         if stored is None:
             raise NotFound("assistant conversation", conversation_id)
         conversation = copy_of(stored)
+        if recent is not None and len(conversation.entries) > recent:
+            conversation.first_entry = len(conversation.entries) - recent
+            conversation.entries = conversation.entries[conversation.first_entry :]
         self._tx.touch(conversation)
         return conversation
 
@@ -95,7 +102,7 @@ class InMemoryAssistantConversationRepository:
 
 
 def _check_appended(conversation: AssistantConversation, stored: AssistantConversation) -> None:
-    if len(conversation.entries) < len(stored.entries):
+    if conversation.first_entry + len(conversation.entries) < len(stored.entries):
         raise ValueError(
             f"assistant conversation {conversation.id} has {len(conversation.entries)}"
             f" entries, {len(stored.entries)} are stored: entries are never removed"

@@ -305,7 +305,7 @@ class SqlAlchemyAssistantConversationRepository:
         self._stored[conversation.id] = (1, len(conversation.entries))
         self._touched.touch(conversation)
 
-    def get(self, conversation_id: UUID) -> AssistantConversation:
+    def get(self, conversation_id: UUID, *, recent: int | None = None) -> AssistantConversation:
         row = (
             self._conn.execute(
                 select(assistant_conversations).where(
@@ -317,16 +317,24 @@ class SqlAlchemyAssistantConversationRepository:
         )
         if row is None:
             raise NotFound("assistant conversation", conversation_id)
+        mine = assistant_entries.c.conversation_id == conversation_id
+        first = 0
+        if recent is not None:
+            total = self._conn.scalar(
+                select(func.count()).select_from(assistant_entries).where(mine)
+            )
+            first = max(0, (total or 0) - recent)
         entries = [
             entry_from_row(e)
             for e in self._conn.execute(
                 select(assistant_entries)
-                .where(assistant_entries.c.conversation_id == conversation_id)
+                .where(mine, assistant_entries.c.position >= first)
                 .order_by(assistant_entries.c.position)
             ).mappings()
         ]
         conversation = conversation_from_row(row, entries)
-        self._stored[conversation.id] = (conversation.version, len(entries))
+        conversation.first_entry = first
+        self._stored[conversation.id] = (conversation.version, first + len(entries))
         self._touched.touch(conversation)
         return conversation
 
@@ -337,7 +345,7 @@ class SqlAlchemyAssistantConversationRepository:
         :meth:`for_owner` has none loaded and cannot be saved)."""
         base = conversation.version
         stored = self._stored_count(conversation.id, base)
-        if stored > len(conversation.entries):
+        if stored > conversation.first_entry + len(conversation.entries):
             self._refuse_stale(conversation, base)
             raise ValueError(
                 f"assistant conversation {conversation.id} has {len(conversation.entries)}"
@@ -357,7 +365,10 @@ class SqlAlchemyAssistantConversationRepository:
             self._refuse_stale(conversation, base)
         self._insert_entries(conversation, stored)
         conversation.version = base + 1
-        self._stored[conversation.id] = (base + 1, len(conversation.entries))
+        self._stored[conversation.id] = (
+            base + 1,
+            conversation.first_entry + len(conversation.entries),
+        )
         self._touched.touch(conversation)
 
     def _stored_count(self, conversation_id: UUID, version: int) -> int:
@@ -385,9 +396,11 @@ class SqlAlchemyAssistantConversationRepository:
             raise StaleVersion("assistant conversation", conversation.id, base, actual)
 
     def _insert_entries(self, conversation: AssistantConversation, start: int) -> None:
+        """Insert the entries from position ``start`` of the whole record."""
+        skip = start - conversation.first_entry
         rows = [
             entry_to_row(conversation.id, position, entry)
-            for position, entry in enumerate(conversation.entries[start:], start)
+            for position, entry in enumerate(conversation.entries[skip:], start)
         ]
         if rows:
             self._conn.execute(insert(assistant_entries), rows)

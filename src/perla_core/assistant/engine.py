@@ -255,7 +255,8 @@ def send_message(conversation_id: UUID, text: str, actor: Actor, deps: Assistant
     text = read_text(text)
     actor = as_assistant(actor)
     with deps.uow as uow:
-        conversation = own(uow.assistant_conversations.get(conversation_id), actor)
+        recent = deps.limits.history
+        conversation = own(uow.assistant_conversations.get(conversation_id, recent=recent), actor)
         conversation.append(Entry(EntryKind.USER, deps.clock.now(), text))
         uow.assistant_conversations.save(conversation)
         uow.commit()
@@ -285,23 +286,13 @@ def _store(turn: _Turn, work: Callable[[UnitOfWork], None] | None = None) -> Tur
     deps = turn.deps
     mine = turn.conversation
     with deps.uow as uow:
-        fresh = uow.assistant_conversations.get(mine.id)
-        if fresh.version != mine.version:
-            raise StaleVersion("assistant conversation", mine.id, mine.version, fresh.version)
         if work is not None:
             work(uow)
-        for entry in turn.entries:
-            fresh.append(entry)
-        fresh.proposal = mine.proposal
-        fresh.form = mine.form
-        fresh.title = mine.title
-        fresh.events.extend(turn.events)
-        uow.assistant_conversations.save(fresh)
+        mine.events.extend(turn.events)
+        uow.assistant_conversations.save(mine)  # StaleVersion if another turn saved first
         uow.commit()
     reply = "\n\n".join([*turn.reply, *turn.once])
-    return TurnResult(
-        mine.id, reply, tuple(turn.entries), fresh.pending, turn.applied, fresh.version
-    )
+    return TurnResult(mine.id, reply, tuple(turn.entries), mine.pending, turn.applied, mine.version)
 
 
 # --- confirmation ---------------------------------------------------------------------
@@ -362,11 +353,8 @@ def _apply_and_store(
     outcome: dict[str, Any],
 ) -> TurnResult:
     deps = turn.deps
-    mine = turn.conversation
+    fresh = turn.conversation
     with deps.uow as uow:
-        fresh = uow.assistant_conversations.get(mine.id)
-        if fresh.version != mine.version:
-            raise StaleVersion("assistant conversation", mine.id, mine.version, fresh.version)
         work(uow)
         if "output" not in outcome:
             raise _Refused
@@ -387,7 +375,7 @@ def _apply_and_store(
         uow.assistant_conversations.save(fresh)
         uow.commit()
     reply = "\n\n".join([entries[-1].text, *([output.once] if output.once else [])])
-    return TurnResult(mine.id, reply, tuple(entries), None, settled, fresh.version)
+    return TurnResult(fresh.id, reply, tuple(entries), None, settled, fresh.version)
 
 
 def _refused(
@@ -429,7 +417,6 @@ def _start_form(turn: _Turn, tool: Tool, arguments: dict[str, Any]) -> str:
 
 def _request(turn: _Turn) -> ModelRequest:
     deps = turn.deps
-    tools = deps.tools.for_actor(turn.actor)
     system = (
         f"{SYSTEM_PROMPT}\nHoy es {deps.clock.now().date().isoformat()}. "
         f"The person is {turn.actor.name!r}, role {turn.actor.role.value!r}.\n"
@@ -437,7 +424,7 @@ def _request(turn: _Turn) -> ModelRequest:
     return ModelRequest(
         system=system,
         messages=transcript(turn.conversation.entries[-deps.limits.history :]),
-        tools=tuple(t.spec() for t in tools),
+        tools=deps.tools.specs_for(turn.actor),
         max_tokens=deps.limits.max_tokens,
     )
 

@@ -163,6 +163,9 @@ class AssistantConversation:
     proposal: Proposal | None = None
     form: Form | None = None
     version: int = 0
+    first_entry: int = 0
+    """The position of ``entries[0]`` in the whole record: a conversation read with only its
+    recent entries (what a turn needs) starts later than 0; saving it still appends."""
     events: list[object] = attrs.field(factory=list, repr=False)
 
     @classmethod

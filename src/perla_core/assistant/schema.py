@@ -14,6 +14,8 @@ marker (a field that may be left out, meaning "leave it as it is").
 from __future__ import annotations
 
 import collections.abc
+import copy
+import functools
 import inspect
 import types
 import typing
@@ -38,6 +40,7 @@ def _is_keep(tp: object) -> bool:
     return isinstance(tp, type) and issubclass(tp, Enum) and tp.__name__ == "Keep"
 
 
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
@@ -62,8 +65,14 @@ def first_paragraph(doc: str | None) -> str:
 
 
 def json_schema(cls: type, *, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The JSON Schema (an ``object``) of an attrs command class's fields."""
-    return _object_schema(cls, HIDDEN_FIELDS | hidden)
+    """The JSON Schema (an ``object``) of an attrs command class's fields (a fresh copy of a
+    cached one: classes do not change while perla runs)."""
+    return copy.deepcopy(_cached_schema(cls, HIDDEN_FIELDS | hidden))
+
+
+@functools.cache
+def _cached_schema(cls: type, hidden: frozenset[str]) -> dict[str, Any]:
+    return _object_schema(cls, hidden)
 
 
 def _object_schema(cls: type, hidden: frozenset[str]) -> dict[str, Any]:

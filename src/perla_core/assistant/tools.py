@@ -115,11 +115,13 @@ class ToolBox:
     """The tools by name, in the order they were added."""
 
     tools: dict[str, Tool] = attrs.field(factory=dict)
+    _specs: dict[object, tuple[ToolSpec, ...]] = attrs.field(factory=dict, init=False)
 
     def add(self, tool: Tool) -> None:
         if tool.name in self.tools:
             raise ValueError(f"tool {tool.name!r} is registered twice")
         self.tools[tool.name] = tool
+        self._specs.clear()
 
     def get(self, name: str) -> Tool | None:
         return self.tools.get(name)
@@ -127,6 +129,14 @@ class ToolBox:
     def for_actor(self, actor: Actor) -> list[Tool]:
         """The tools the actor's role allows (the others are never offered)."""
         return [t for t in self.tools.values() if actor.can(t.permission)]
+
+    def specs_for(self, actor: Actor) -> tuple[ToolSpec, ...]:
+        """What the model is offered for the actor (computed once per role)."""
+        cached = self._specs.get(actor.role)
+        if cached is None:
+            cached = tuple(t.spec() for t in self.for_actor(actor))
+            self._specs[actor.role] = cached
+        return cached
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(self.tools.values())
