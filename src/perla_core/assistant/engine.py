@@ -543,7 +543,7 @@ def _read(turn: _Turn, tool: Tool, call: ToolCall, arguments: dict[str, Any]) ->
 
     try:
         with turn.deps.uow as uow:
-            query = bind(tool.command, arguments)
+            query = bind(tool.command, arguments, hidden=tool.hidden)
             output = tool.run(query, turn.context(joined(uow)))
             uow.rollback()
     except PerlaError as error:

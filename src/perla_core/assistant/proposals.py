@@ -45,7 +45,7 @@ def fingerprint(before: Mapping[str, Any]) -> str:
 def pinned_command(tool: Tool, arguments: Mapping[str, Any], ctx: ToolContext) -> tuple[Any, Any]:
     """The command the arguments give, with ``expected_version`` pinned to the target's
     version when the command takes one; and the target record as read now."""
-    command = bind(tool.command, arguments)
+    command = bind(tool.command, arguments, hidden=tool.hidden)
     target = tool.target(command, ctx) if tool.target is not None else None
     names = {f.name for f in attrs.fields(type(command))}
     version = getattr(target, "version", None)
@@ -182,7 +182,7 @@ def apply(tool: Tool, proposal: Proposal, ctx: ToolContext) -> Applied:
     arguments = dict(proposal.arguments)
     version = arguments.pop("expected_version", None)
     try:
-        command = bind(tool.command, arguments)
+        command = bind(tool.command, arguments, hidden=tool.hidden)
     except InvalidInput as error:
         return Applied(error=error)
     target = tool.target(command, ctx) if tool.target is not None else None

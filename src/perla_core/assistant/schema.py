@@ -135,13 +135,16 @@ def _schema(tp: Any) -> dict[str, Any]:  # noqa: PLR0911, PLR0912 - one branch p
     raise TypeError(f"no JSON schema for the annotation {tp!r}")
 
 
-def bind(cls: type, given: Mapping[str, Any], **fixed: Any) -> Any:
+def bind(
+    cls: type, given: Mapping[str, Any], *, hidden: frozenset[str] = frozenset(), **fixed: Any
+) -> Any:
     """Build ``cls`` from a tool's JSON input (plus ``fixed`` values the caller sets, such as
-    ``expected_version``). Raises :class:`InvalidInput` naming every bad field."""
+    ``expected_version``); ``hidden`` fields, like those the schema leaves out, are refused as
+    unknown. Raises :class:`InvalidInput` naming every bad field."""
     if not isinstance(given, Mapping):
         raise InvalidInput([InvalidValue("the tool input must be a JSON object", field="input")])
     errors: list[InvalidValue] = []
-    value = _bind_object(cls, given, "", errors, HIDDEN_FIELDS)
+    value = _bind_object(cls, given, "", errors, HIDDEN_FIELDS | hidden)
     if errors:
         raise InvalidInput(errors)
     return attrs.evolve(value, **fixed) if fixed else value
