@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 from uuid import UUID
 
@@ -549,8 +549,31 @@ def _read(turn: _Turn, tool: Tool, call: ToolCall, arguments: dict[str, Any]) ->
     except PerlaError as error:
         _result(turn, call, _problem(error), error=True)
         return "error"
-    _result(turn, call, dumps(output.data)[: turn.deps.limits.max_result_chars])
+    _result(turn, call, fit(output.data, turn.deps.limits.max_result_chars))
     return "read"
+
+
+KEPT_ITEMS: Final = 5
+
+
+def fit(data: Mapping[str, Any], limit: int) -> str:
+    """``data`` as JSON of at most about ``limit`` characters, still valid JSON: long lists are
+    cut to their first items (with how many were left out), and as a last resort the text is
+    sent as a quoted preview."""
+    text = dumps(data)
+    if len(text) <= limit:
+        return text
+    shorter: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, list) and len(value) > KEPT_ITEMS:
+            shorter[key] = value[:KEPT_ITEMS]
+            shorter[f"{key}_left_out"] = len(value) - KEPT_ITEMS
+        else:
+            shorter[key] = value
+    text = dumps(shorter)
+    if len(text) <= limit:
+        return text
+    return dumps({"truncated": True, "preview": text[: max(0, limit - 60)]})
 
 
 def _problem(error: PerlaError) -> str:

@@ -22,6 +22,7 @@ from uuid import UUID
 import attrs
 
 from perla_core.assistant.catalogue import GatherClientRecord, GatherSupplierRequest
+from perla_core.assistant.grammar import COUNTRIES
 from perla_core.assistant.model import Form, FormKind, Proposal
 from perla_core.assistant.proposals import dry_run, proposal_for
 from perla_core.assistant.schema import bind
@@ -302,7 +303,7 @@ def _shape(line: str, pending: list[str]) -> str | None:
 # --- supplier requests ------------------------------------------------------------------
 
 
-def _supplier_input(field: str, value: Any) -> dict[str, Any]:
+def _supplier_input(field: str, value: Any) -> dict[str, Any]:  # noqa: PLR0911 - one per kind
     """A form field and the person's value as the command's input fields."""
     if field.startswith("contacts."):
         return {"contacts": [_contact(field.split(".", 1)[1], str(value))]}
@@ -311,6 +312,8 @@ def _supplier_input(field: str, value: Any) -> dict[str, Any]:
         return {"latitude": lat.strip(), "longitude": lon.strip()}
     if field in CHOICES and isinstance(value, str):
         return {field: CHOICES[field].get(_plain(value), _plain(value))}
+    if field == "country" and isinstance(value, str):
+        return {field: country_of(value)}
     if field == "payment_terms" and isinstance(value, str):
         return {field: _payment_terms(value)}
     if field in {"commission_pct", "markup_pct"} and isinstance(value, str):
@@ -337,6 +340,11 @@ def _payment_terms(text: str) -> dict[str, Any]:
         found = re.search(r"\d+", plain)
         days = found.group(0) if found else "0"
     return {"basis": basis.strip(), "days": days.strip() or "0"}
+
+
+def country_of(text: str) -> str:
+    """A country as the person writes it («España», «es», «ES») as its ISO code when known."""
+    return COUNTRIES.get(_plain(text), text.strip())
 
 
 def _contact(role: str, text: str) -> dict[str, Any]:
@@ -425,6 +433,7 @@ def _address_input(text: str) -> dict[str, Any]:
             field="billing_address",
         )
     line, postal, city, country = ", ".join(parts[:-3]), parts[-3], parts[-2], parts[-1]
+    country = country_of(country)
     return {
         "label": "billing",
         "line1": line,

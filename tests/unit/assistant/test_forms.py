@@ -49,7 +49,7 @@ class Once:
     def __init__(self, tool: str, /, **arguments: Any) -> None:
         self.calls = [ModelReply("", (ToolCall("toolu_1", tool, arguments),), "tool_use")]
 
-    def complete(self, request: ModelRequest) -> ModelReply:
+    def complete(self, request: ModelRequest) -> ModelReply:  # noqa: ARG002 - scripted
         return self.calls.pop(0) if self.calls else ModelReply("¿Algo más?")
 
 
