@@ -15,6 +15,7 @@ from rich.console import Console
 from perla_core.access.model import parse_role
 from perla_core.access.services import create_api_key
 from perla_core.kernel.errors import PerlaError
+from perla_entrypoints.assistant_cli import assistant as assistant_command
 from perla_entrypoints.campaigns_cli import campaign_app
 from perla_entrypoints.catalogue_cli import catalog_app
 from perla_entrypoints.container import Container, build_container, settings_of
@@ -45,6 +46,7 @@ app.add_typer(orders_app, name="orders")
 app.add_typer(financing_app, name="financing")
 app.add_typer(campaign_app, name="campaign")
 app.command("metrics")(metrics_command)
+app.command("assistant")(assistant_command)
 
 console = Console()
 err = Console(stderr=True)

@@ -27,11 +27,14 @@ from perla_adapters.memory import (
 from perla_adapters.memory.dome import InMemoryDome
 from perla_adapters.memory.perlahub import InMemoryPerlaHub
 from perla_adapters.system import SystemClock, TokenSecrets, Uuid7Ids
+from perla_core.assistant.catalogue import build_toolbox
+from perla_core.assistant.engine import AssistantDeps, AssistantLimits
+from perla_core.assistant.tools import ToolBox
 from perla_core.gateways import DomeGateway, PerlaHubGateway
 from perla_core.hotels.imports import HotelImportLog
 from perla_core.hotels.ports import HotelDirectory
 from perla_core.inquiries.values import InquiryMailbox
-from perla_core.kernel.ports import Clock, IdGenerator
+from perla_core.kernel.ports import Clock, IdGenerator, SecretGenerator
 from perla_core.mail import Mailer
 from perla_core.outbox import HandlerRegistry
 from perla_core.uow import UnitOfWork
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from perla_core.conversations import BotDeps
     from perla_core.documents import DocumentRenderer, DocumentStore
     from perla_core.language import IntentInterpreter
+    from perla_core.language.ports import LanguageModel
     from perla_core.messaging import Messenger
     from perla_core.search.ports import Embedder, SearchIndex
     from perla_entrypoints.http.ratelimit import RateLimiter
@@ -225,6 +229,53 @@ def make_interpreter(settings: Settings) -> IntentInterpreter:
         timeout=settings.anthropic_timeout_seconds,
     )
     return FallbackInterpreter(AnthropicInterpreter(model), RulesInterpreter())
+
+
+def make_assistant_model(settings: Settings) -> LanguageModel:
+    """Claude over the Messages API when an Anthropic key is set; else the offline grammar."""
+    if not settings.anthropic_api_key:
+        from perla_core.assistant.grammar import OfflineAssistantModel  # noqa: PLC0415
+
+        return OfflineAssistantModel()
+    from perla_adapters.llm.anthropic import AnthropicLanguageModel  # noqa: PLC0415
+
+    return AnthropicLanguageModel(
+        settings.anthropic_api_key,
+        model=settings.assistant_model or settings.anthropic_model,
+        base_url=settings.anthropic_base_url,
+        timeout=settings.assistant_timeout_seconds,
+    )
+
+
+def make_assistant(
+    settings: Settings,
+    uow: UnitOfWork,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    ids: IdGenerator,
+    secrets: SecretGenerator,
+    model: LanguageModel,
+    tools: ToolBox,
+    directory: HotelDirectory,
+    perlahub: PerlaHubGateway,
+) -> AssistantDeps:
+    """What an assistant turn needs (a fresh unit of work each time)."""
+    from perla_core.onboarding.sync import PerlaHubConnectionTester  # noqa: PLC0415
+
+    return AssistantDeps(
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        secrets=secrets,
+        model=model,
+        tools=tools,
+        directory=directory,
+        tester=PerlaHubConnectionTester(uow_factory, perlahub),
+        suppliers_address=settings.suppliers_email,
+        limits=AssistantLimits(
+            max_rounds=settings.assistant_max_rounds, max_tokens=settings.assistant_max_tokens
+        ),
+    )
 
 
 def shipped_flow_path() -> Path:
@@ -459,6 +510,23 @@ class Container(containers.DeclarativeContainer):
         make_document_store, settings=settings, links=document_links
     )
     document_renderer = providers.Singleton(make_document_renderer)
+
+    # the PerlaHub assistant: its model (Claude or the offline grammar), tools and turn deps
+    assistant_model = providers.Singleton(make_assistant_model, settings=settings)
+    assistant_tools = providers.Singleton(build_toolbox)
+    assistant = providers.Factory(
+        make_assistant,
+        settings=settings,
+        uow=uow,
+        uow_factory=uow.provider,
+        clock=clock,
+        ids=ids,
+        secrets=secrets,
+        model=assistant_model,
+        tools=assistant_tools,
+        directory=hotel_directory,
+        perlahub=perlahub,
+    )
 
     # outbox handlers by topic (see perla_entrypoints.handlers)
     handlers = providers.Singleton(HandlerRegistry)

@@ -144,6 +144,15 @@ class Settings:
     """Another address for Anthropic's API (a proxy, or the local double)."""
     anthropic_timeout_seconds: float = 10.0
     """Timeout of each call to Anthropic."""
+    assistant_model: str | None = None
+    """The Claude model of the PerlaHub assistant (default: ``anthropic_model``). Without an
+    Anthropic key the assistant runs on the offline Spanish command grammar."""
+    assistant_max_tokens: int = 1024
+    """The most tokens the assistant's model may answer with, per call."""
+    assistant_timeout_seconds: float = 30.0
+    """Timeout of each call of the assistant to Anthropic."""
+    assistant_max_rounds: int = 6
+    """Model calls per assistant turn at most (tool use loops stop there)."""
     usd_ars_rate: str = "1000.00"
     """How many ARS one USD is worth (exact decimal text): converts catalogue prices either
     way, half-up cents."""

@@ -82,6 +82,7 @@ PATH_IDS = (
     "{sku}",
     "{warehouse}",
     "{run_id}",
+    "{conversation_id}",
 )
 
 

@@ -183,6 +183,10 @@ OPERATIONS = {
         "/api/v1/inbound-emails/unmatched/{unmatched_id}/open-inquiry",
     ): "openInquiryFromUnmatchedEmail",
     ("POST", "/api/v1/inbound-emails/unmatched/{unmatched_id}/discard"): "discardUnmatchedEmail",
+    ("POST", "/api/v1/assistant/conversations"): "startAssistantConversation",
+    ("GET", "/api/v1/assistant/conversations"): "listAssistantConversations",
+    ("GET", "/api/v1/assistant/conversations/{conversation_id}"): "getAssistantConversation",
+    ("POST", "/api/v1/assistant/conversations/{conversation_id}/messages"): "sendAssistantMessage",
 }
 
 

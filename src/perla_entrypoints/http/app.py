@@ -7,6 +7,8 @@ from litestar import Litestar, Router
 from perla_core.policies.pricing import PolicyIndexCache
 from perla_entrypoints.container import Container, settings_of, uow_factory
 from perla_entrypoints.http.api_keys import ApiKeyController
+from perla_entrypoints.http.assistant import assistant_routes
+from perla_entrypoints.http.assistant_page import assistant_page_routes
 from perla_entrypoints.http.auth import ActorCache, api_key_guard
 from perla_entrypoints.http.campaigns import campaign_routes
 from perla_entrypoints.http.catalogue import catalogue_routes
@@ -66,6 +68,7 @@ def create_app(container: Container) -> Litestar:
             purchase_routes(container),
             MetricsController,
             campaign_routes(container),
+            assistant_routes(container),
         ],
     )
     return Litestar(
@@ -78,6 +81,7 @@ def create_app(container: Container) -> Litestar:
             payment_webhook_routes(container),
             document_routes(container),
             *dashboard_routes(container),
+            *assistant_page_routes(container),
         ],
         dependencies=dependencies(container, cache, PolicyIndexCache()),
         exception_handlers=EXCEPTION_HANDLERS,

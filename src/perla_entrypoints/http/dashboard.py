@@ -111,19 +111,42 @@ def _page(title: str, body: str, *, scripts: Iterable[str] = ()) -> str:
     )
 
 
-def login_page(error: str | None = None) -> str:
-    """The login form: an API key, posted to ``/dashboard/login``."""
+LOGIN_TARGETS: Final = {
+    "/dashboard": ("Resumen de actividad", "Ingrese su clave de API de perla para ver el resumen."),
+    "/assistant": (
+        "Asistente de perla",
+        "Introduce tu clave de API de perla para abrir el asistente.",
+    ),
+}
+"""The pages behind this login (``next``), with the heading and lead text of their form."""
+
+
+def login_target(value: object) -> str:
+    """Where to go after logging in: one of :data:`LOGIN_TARGETS` (never an open redirect)."""
+    return value if isinstance(value, str) and value in LOGIN_TARGETS else SESSION_PATH
+
+
+def login_page(error: str | None = None, target: str = "/dashboard") -> str:
+    """The login form: an API key, posted to ``/dashboard/login`` (with ``next`` for a page
+    other than the summary)."""
+    title, lead = LOGIN_TARGETS[login_target(target)]
     alert = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    hidden = (
+        f'<input type="hidden" name="next" value="{escape(target)}">'
+        if target != SESSION_PATH
+        else ""
+    )
     body = (
-        '<main class="login"><h1>Resumen de actividad</h1>'
-        "<p>Ingrese su clave de API de perla para ver el resumen.</p>"
+        f'<main class="login"><h1>{escape(title)}</h1>'
+        f"<p>{escape(lead)}</p>"
         f"{alert}"
         '<form method="post" action="/dashboard/login" autocomplete="off">'
+        f"{hidden}"
         '<label for="api_key">Clave de API</label>'
         '<input id="api_key" name="api_key" type="password" required autofocus>'
         '<button type="submit">Entrar</button></form></main>'
     )
-    return _page("Entrar · Resumen de actividad", body)
+    return _page(f"Entrar · {title}", body)
 
 
 def _figure(name: str, label: str, shown: str, value: str, note: str = "") -> str:
@@ -406,32 +429,71 @@ def _to_login() -> Redirect:
     return Redirect("/dashboard/login", status_code=HTTP_303_SEE_OTHER, headers=_HEADERS)
 
 
-def dashboard_routes(container: Container) -> list[ControllerRouterHandler]:
-    """``/dashboard`` (the page), ``/dashboard/login``, ``/dashboard/logout`` and the page's
-    static files, all outside the OpenAPI schema (HTML for people, not the API) and outside
-    the API-key guard (the session cookie is the permission)."""
-    new_uow = uow_factory(container)
-    settings = settings_of(container)
-    secure = settings.public_base_url.startswith("https://")
-    signer: list[SessionSigner] = []
+class StaffSessions:
+    """The staff pages' login session (``/dashboard``, ``/assistant``): the signed cookie
+    of :class:`SessionSigner`, one per page path (SameSite=Strict, HttpOnly), checked against
+    the API key on every use. The signer is built on first use (creating the app reads no
+    file)."""
 
-    def sessions() -> SessionSigner:
-        if not signer:  # built on first use: creating the app reads no file
-            signer.append(make_session_signer(settings_of(container), container.clock()))
-        return signer[0]
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self._new_uow = uow_factory(container)
+        self._secure = settings_of(container).public_base_url.startswith("https://")
+        self._signer: list[SessionSigner] = []
 
-    def session_of(request: Request[Any, Any, Any]) -> Actor | None:
-        key_id = sessions().key_id(request.cookies.get(SESSION_COOKIE))
+    def signer(self) -> SessionSigner:
+        if not self._signer:
+            settings = settings_of(self._container)
+            self._signer.append(make_session_signer(settings, self._container.clock()))
+        return self._signer[0]
+
+    def actor(self, request: Request[Any, Any, Any]) -> Actor | None:
+        """The person of the request's session cookie; None without a valid one (or when the
+        key was revoked since)."""
+        key_id = self.signer().key_id(request.cookies.get(SESSION_COOKIE))
         if key_id is None:
             return None
         try:
-            return session_actor(key_id, new_uow())
+            return session_actor(key_id, self._new_uow())
         except (Unauthenticated, PermissionDenied):
             return None
 
+    def open(self, response: Response[Any], cookie: str, paths: Iterable[str]) -> None:
+        """Set the session ``cookie`` (as :meth:`SessionSigner.issue` gave it) for ``paths``."""
+        signer = self.signer()
+        for path in paths:
+            response.set_cookie(
+                SESSION_COOKIE,
+                cookie,
+                max_age=int(signer.ttl.total_seconds()),
+                path=path,
+                httponly=True,
+                samesite="strict",
+                secure=self._secure,
+            )
+
+    @staticmethod
+    def close(response: Response[Any]) -> None:
+        """Delete the session cookie of every page (logging out of one logs out of all)."""
+        for path in LOGIN_TARGETS:
+            response.delete_cookie(SESSION_COOKIE, path=path)
+
+
+def dashboard_routes(
+    container: Container, sessions: StaffSessions | None = None
+) -> list[ControllerRouterHandler]:
+    """``/dashboard`` (the page), ``/dashboard/login``, ``/dashboard/logout`` and the page's
+    static files, all outside the OpenAPI schema (HTML for people, not the API) and outside
+    the API-key guard (the session cookie is the permission).
+
+    ``/dashboard/login?next=/assistant`` is the assistant's login: it sets the session for
+    both pages and goes on to the assistant (a valid summary session is carried over)."""
+    new_uow = uow_factory(container)
+    staff = sessions or StaffSessions(container)
+
     @get("/", name="dashboard", sync_to_thread=True, include_in_schema=False)
     def page(request: Request[Any, Any, Any]) -> Response[str] | Redirect:
-        actor = session_of(request)
+        actor = staff.actor(request)
         if actor is None:
             return _to_login()
         summary = activity_summary(new_uow(), container.clock(), actor, campaigns=dashboard_funnels)
@@ -439,36 +501,36 @@ def dashboard_routes(container: Container) -> list[ControllerRouterHandler]:
 
     @get("/login", sync_to_thread=True, include_in_schema=False)
     def login_form(request: Request[Any, Any, Any]) -> Response[str] | Redirect:
-        if session_of(request) is not None:
-            return Redirect("/dashboard", status_code=HTTP_303_SEE_OTHER, headers=_HEADERS)
-        return _html(login_page())
+        target = login_target(request.query_params.get("next"))
+        if staff.actor(request) is not None:
+            redirect = Redirect(target, status_code=HTTP_303_SEE_OTHER, headers=_HEADERS)
+            if target != SESSION_PATH:
+                staff.open(redirect, request.cookies[SESSION_COOKIE], (target,))
+            return redirect
+        return _html(login_page(target=target))
 
     @post("/login", sync_to_thread=True, include_in_schema=False)
     def login(data: LoginForm) -> Response[str] | Redirect:
         token = (data.get("api_key") or "").strip()
+        target = login_target(data.get("next"))
         try:
             signed = sign_in(token, new_uow())
         except Unauthenticated:
-            return _html(login_page("La clave no es válida o fue revocada."), HTTP_401_UNAUTHORIZED)
+            error = "La clave no es válida o fue revocada."
+            return _html(login_page(error, target), HTTP_401_UNAUTHORIZED)
         except PermissionDenied:
-            return _html(login_page("Esta clave no puede ver el resumen."), HTTP_403_FORBIDDEN)
-        signer_now = sessions()
-        redirect = Redirect("/dashboard", status_code=HTTP_303_SEE_OTHER, headers=_HEADERS)
-        redirect.set_cookie(
-            SESSION_COOKIE,
-            signer_now.issue(signed.key_id),
-            max_age=int(signer_now.ttl.total_seconds()),
-            path=SESSION_PATH,
-            httponly=True,
-            samesite="strict",
-            secure=secure,
-        )
+            return _html(
+                login_page("Esta clave no puede ver el resumen.", target), HTTP_403_FORBIDDEN
+            )
+        redirect = Redirect(target, status_code=HTTP_303_SEE_OTHER, headers=_HEADERS)
+        paths = (SESSION_PATH,) if target == SESSION_PATH else (SESSION_PATH, target)
+        staff.open(redirect, staff.signer().issue(signed.key_id), paths)
         return redirect
 
     @route("/logout", http_method=[HttpMethod.GET, HttpMethod.POST], include_in_schema=False)
     async def logout() -> Redirect:
         redirect = _to_login()
-        redirect.delete_cookie(SESSION_COOKIE, path=SESSION_PATH)
+        staff.close(redirect)
         return redirect
 
     static = create_static_files_router(

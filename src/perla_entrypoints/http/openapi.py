@@ -99,6 +99,10 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="orders", description="Orders, with the account-manager rules on save"),
             Tag(name="carts", description="Open, abandoned and converted carts, and their KPIs"),
             Tag(name="customer-service", description="Every thread still waiting for a reply"),
+            Tag(
+                name="assistant",
+                description="The staff's assistant: conversations, proposals confirmed by «sí»",
+            ),
             Tag(name="api-keys", description="Keys for this API (admin only)"),
             Tag(name="health", description="Liveness and readiness probes"),
         ],
