@@ -21,6 +21,8 @@ BENCHES = [
     "purchase",
     "campaigns",
     "campaign_sending",
+    "assistant_eval",
+    "assistant_turn",
 ]
 
 
