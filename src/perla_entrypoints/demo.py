@@ -53,6 +53,7 @@ from perla_core.suppliers.commands import (
     UpdateSupplierRequest,
 )
 from perla_entrypoints.container import Container, build_container, settings_of
+from perla_entrypoints.demo_assistant import assistant_walkthrough
 from perla_entrypoints.demo_reservations import inquiry_flow, manager_rules
 from perla_entrypoints.demo_whatsapp import whatsapp_conversation
 from perla_entrypoints.workers import register_actors, start_worker
@@ -286,6 +287,7 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     inquiry_flow(container, out, ana, step, _settle)
     manager_rules(container, out, nandu, step)
     whatsapp_conversation(container, out, step, _settle)
+    assistant = assistant_walkthrough(container, out, ana, _settle)
     _settle(container)
     with uow() as u:
         outbox = u.outbox.count_by_status()
@@ -327,6 +329,8 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
         "client_status": client.status,
         "outbox_done": outbox[OutboxStatus.DONE],
         "outbox_pending": outbox[OutboxStatus.PENDING],
+        "assistant_applied": assistant["applied"],
+        "assistant_refused": len(assistant["refused"]),
     }
 
 

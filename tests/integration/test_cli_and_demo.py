@@ -59,6 +59,10 @@ def test_perla_demo_runs_offline_on_a_fresh_data_folder_and_takes_a_lead_to_live
     assert "Te enviamos la prefactura PF-0001-00000001" in chat
     assert "Te enviamos la factura A-0001-00000001" in chat
     assert "is invoiced: ERP reference" in text
+    # the PerlaHub assistant, offline: a lead to live, a refused rule, a supplier request
+    assert "the assistant applied 14 changes Ana confirmed" in text
+    assert "1 refused with its reason" in text
+    assert "Viajes Brisa │ client │ live" in text
     demo_dirs = list((tmp_path / "data" / "demo").iterdir())
     assert len(demo_dirs) == 1
     assert (demo_dirs[0] / "perla.db").exists()

@@ -395,6 +395,13 @@ def _form_deps(turn: _Turn) -> FormDeps:
 
 def _form_turn(turn: _Turn, form: Form, text: str) -> None:
     step = answer_form(form, text, _form_deps(turn))
+    if step.passed:
+        _model_turn(turn)
+        turn.say(
+            "(Sigo esperando los datos que te pedí: responde «campo: valor», «guardar "
+            "borrador» o «cancelar».)"
+        )
+        return
     turn.conversation.form = step.form
     if step.proposal is not None:
         _propose(turn, step.proposal[0], step.proposal[1], preface=step.text)

@@ -22,7 +22,7 @@ from uuid import UUID
 import attrs
 
 from perla_core.assistant.catalogue import GatherClientRecord, GatherSupplierRequest
-from perla_core.assistant.grammar import COUNTRIES
+from perla_core.assistant.grammar import COUNTRIES, Plan, parse_request
 from perla_core.assistant.model import Form, FormKind, Proposal
 from perla_core.assistant.proposals import dry_run, proposal_for
 from perla_core.assistant.schema import bind
@@ -31,6 +31,7 @@ from perla_core.hotels.matching import MatchOutcome
 from perla_core.hotels.services import match_hotel, prefill_fields, query_of
 from perla_core.kernel.errors import InvalidInput, InvalidValue, PerlaError
 from perla_core.kernel.ports import IdGenerator
+from perla_core.kernel.values import Phone
 from perla_core.onboarding.commands import AddressInput, _address, parse_details
 from perla_core.onboarding.model import BusinessType
 from perla_core.suppliers.fields import INPUT_FIELDS, read_fields
@@ -111,6 +112,19 @@ ALIASES: Final[dict[str, str]] = {
 CHOICES: Final[dict[str, dict[str, str]]] = {
     "contract_type": {"comision": "commission", "neto": "net", "neta": "net"},
     "vat_regime": {"exento": "exempt", "regimen general": "general"},
+    "business_type": {
+        "agencia de viajes": "travel_agency",
+        "agencia": "travel_agency",
+        "turoperador": "tour_operator",
+        "tour operador": "tour_operator",
+        "touroperador": "tour_operator",
+        "mayorista": "wholesaler",
+        "receptivo": "dmc",
+        "agencia online": "ota",
+        "empresa": "corporate",
+        "corporativo": "corporate",
+        "otro": "other",
+    },
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9 ]{10,40}$", re.IGNORECASE)
@@ -119,21 +133,29 @@ _CANCEL: Final = frozenset({"cancelar", "cancela", "descarta", "olvidalo", "deja
 _SAVE: Final = frozenset({"guardar", "guardar borrador", "guardalo", "ya esta", "guarda borrador"})
 
 
+DEFAULT_REGION: Final = "ES"
+"""The country a hotel is assumed to be in when the person names none (PerlaHub's home
+market); the assumption is said, shown in the proposal, and corrected with «país: XX»."""
+
+
 @attrs.frozen
 class FormDeps:
     uow: UnitOfWork
     context: Callable[[UnitOfWork], ToolContext]
     tools: ToolBox
     ids: IdGenerator
+    region: str = DEFAULT_REGION
 
 
 @attrs.frozen
 class FormStep:
-    """The form after a step, what to tell the person, and the proposal it became."""
+    """The form after a step, what to tell the person, and the proposal it became.
+    ``passed`` means the message was not an answer but a new request: the form waits."""
 
     form: Form | None
     text: str = ""
     proposal: tuple[Tool, Proposal] | None = None
+    passed: bool = False
 
 
 def _plain(text: str) -> str:
@@ -155,56 +177,78 @@ def start_form(tool: Tool, arguments: Mapping[str, Any], deps: FormDeps) -> Form
 
 def _start_supplier(query: GatherSupplierRequest, deps: FormDeps) -> FormStep:
     given = {k: v for k, v in attrs.asdict(query).items() if v not in (None, "")}
-    values, problems = _valid_supplier(given, {})
+    if "country" in given:
+        given["country"] = country_of(str(given["country"]))
     notes: list[str] = []
-    prefilled: list[str] = []
+    known: dict[str, Any] = {}
     hotel_ref = None
     with deps.uow as uow:
         ctx = deps.context(joined(uow))
-        if ctx.directory is not None:
-            fields = {
-                k: v
-                for k, v in given.items()
-                if k in {"name", "city", "country", "address", "phone", "chain"}
-            }
-            try:
-                result = match_hotel(
-                    query_of(None, fields, ctx.directory), ctx.directory, ctx.actor
-                )
-            except PerlaError:
-                result = None
-            if result is not None and result.outcome is MatchOutcome.CONFIDENT and result.best:
-                hotel_ref = result.best.ref
-                known = {
-                    f: v
-                    for f, v in prefill_fields(result.best.record).items()
-                    if f in INPUT_FIELDS and f not in values and v not in (None, "")
-                }
-                groups = [[f] for f in known if f not in {"latitude", "longitude"}]
-                if "latitude" in known and "longitude" in known:
-                    groups.append(["latitude", "longitude"])
-                for group in groups:
-                    check, bad = _valid_supplier({f: known[f] for f in group}, values)
-                    if not bad:
-                        values.update(check)
-                        prefilled += ["coordinates"] if "latitude" in group else group
-                notes.append(
-                    f"He encontrado «{result.best.record.name}» entre los proveedores "
-                    f"existentes ({hotel_ref}) y he rellenado lo que ya sabemos: "
-                    + (", ".join(SUPPLIER_LABELS.get(f, f) for f in prefilled) or "nada nuevo")
-                    + "."
-                )
-            elif result is not None and result.candidates:
-                best = result.best
-                assert best is not None
-                notes.append(
-                    f"El hotel se parece a «{best.record.name}» ({best.ref}), pero no con "
-                    "seguridad: no he copiado sus datos."
-                )
+        result = _match(given, deps.region, ctx) if ctx.directory is not None else None
         uow.rollback()
+    if result is not None and result.outcome is MatchOutcome.CONFIDENT and result.best:
+        hotel_ref = result.best.ref
+        known = {
+            f: v
+            for f, v in prefill_fields(result.best.record).items()
+            if f in INPUT_FIELDS and f not in given and v not in (None, "")
+        }
+    elif result is not None and result.best is not None:
+        notes.append(
+            f"El hotel se parece a «{result.best.record.name}» ({result.best.ref}), pero no "
+            "con seguridad: no he copiado sus datos."
+        )
+    if "country" not in given and "country" in known:
+        given["country"] = known.pop("country")
+    assumed = "country" not in given
+    if assumed:
+        given["country"] = deps.region
+    values, problems = _valid_supplier(given, {})
+    prefilled: list[str] = []
+    groups = [[f] for f in known if f not in {"latitude", "longitude"}]
+    if "latitude" in known and "longitude" in known:
+        groups.append(["latitude", "longitude"])
+    for group in groups:
+        check, bad = _valid_supplier({f: known[f] for f in group}, values)
+        if not bad:
+            values.update(check)
+            prefilled += ["coordinates"] if "latitude" in group else group
+    if hotel_ref is not None and result is not None and result.best is not None:
+        notes.append(
+            f"He encontrado «{result.best.record.name}» entre los proveedores existentes "
+            f"({hotel_ref}) y he rellenado lo que ya sabemos: "
+            + (", ".join(SUPPLIER_LABELS.get(f, f) for f in prefilled) or "nada nuevo")
+            + "."
+        )
+    if assumed:
+        notes.append(
+            f"Supongo que el hotel está en {deps.region}; si no, dime «país: XX» (código ISO)."
+        )
     notes += [f"No he podido usar {SUPPLIER_LABELS.get(f, f)}: {why}" for f, why in problems]
     form = Form(FormKind.SUPPLIER_REQUEST, values, tuple(prefilled), (), None, hotel_ref, 0)
     return _next_supplier(form, deps, "\n".join(notes))
+
+
+def _match(given: Mapping[str, Any], region: str, ctx: ToolContext) -> Any:
+    """The directory's answer for the description (a phone read in ``region`` when the
+    description names no country), or None when it cannot be asked."""
+    assert ctx.directory is not None
+    fields = {
+        k: v
+        for k, v in given.items()
+        if k in {"name", "city", "country", "address", "phone", "chain"} and v
+    }
+    if "phone" in fields:
+        try:
+            fields["phone"] = Phone.parse(
+                fields["phone"], default_region=fields.get("country") or region
+            ).e164
+        except InvalidValue:
+            fields.pop("phone")
+    try:
+        return match_hotel(query_of(None, fields, ctx.directory), ctx.directory, ctx.actor)
+    except PerlaError:
+        return None
 
 
 def _start_client(record: GatherClientRecord, deps: FormDeps) -> FormStep:
@@ -218,7 +262,7 @@ def _start_client(record: GatherClientRecord, deps: FormDeps) -> FormStep:
     if not missing:
         return FormStep(None, f"La ficha de «{client.trade_name}» ya tiene todo lo necesario.")
     form = Form(FormKind.CLIENT_RECORD, {}, (), (), client.id, None, 0)
-    note = f"Para completar la ficha de «{client.trade_name}»"
+    note = f"Para completar la ficha de «{client.trade_name}»:"
     return _ask(form, missing, CLIENT_LABELS, note)
 
 
@@ -232,9 +276,11 @@ def answer_form(form: Form, text: str, deps: FormDeps) -> FormStep:
         return FormStep(None, "He descartado los datos recogidos; no he guardado nada.")
     if form.attempts >= MAX_ATTEMPTS:
         return FormStep(None, "Lo dejo aquí: demasiados intentos. No he guardado nada.")
-    form = attrs.evolve(form, attempts=form.attempts + 1)
     save = plain in _SAVE
     answers = {} if save else _answers(text, form.asking)
+    if not save and _is_request(text, answers):
+        return FormStep(form, passed=True)
+    form = attrs.evolve(form, attempts=form.attempts + 1)
     if form.kind is FormKind.SUPPLIER_REQUEST:
         values, problems = _valid_supplier(answers, form.values)
         form = attrs.evolve(form, values={**form.values, **values})
@@ -246,6 +292,15 @@ def answer_form(form: Form, text: str, deps: FormDeps) -> FormStep:
     form = attrs.evolve(form, values={**form.values, **values})
     notes = [f"{CLIENT_LABELS.get(f, f)}: {why}" for f, why in problems]
     return _next_client(form, deps, _problems_text(notes, answers), save=save)
+
+
+def _is_request(text: str, answers: Mapping[str, Any]) -> bool:
+    """A message with no ``campo: valor`` line that reads as a staff request ("resumen de
+    actividad", "busca el cliente …") is not an answer."""
+    labelled = any(_field_of(line.partition(":")[0]) for line in text.splitlines() if ":" in line)
+    if labelled:
+        return False
+    return isinstance(parse_request(text, None), Plan) or not answers
 
 
 def _problems_text(notes: list[str], answers: Mapping[str, Any]) -> str:
@@ -293,11 +348,12 @@ def _field_of(label: str) -> str | None:
 
 
 def _shape(line: str, pending: list[str]) -> str | None:
+    """The asked field an unlabelled line obviously is (an e-mail, an IBAN, a phone)."""
     compact = line.replace(" ", "")
     for field, pattern in (("email", _EMAIL), ("iban", _IBAN), ("phone", _PHONE)):
         if field in pending and pattern.match(compact if field != "phone" else line):
             return field
-    return pending[0] if pending else None
+    return None
 
 
 # --- supplier requests ------------------------------------------------------------------
@@ -344,7 +400,9 @@ def _payment_terms(text: str) -> dict[str, Any]:
 
 def country_of(text: str) -> str:
     """A country as the person writes it («España», «es», «ES») as its ISO code when known."""
-    return COUNTRIES.get(_plain(text), text.strip())
+    return COUNTRIES.get(
+        _plain(text), text.strip().upper() if len(text.strip()) == 2 else text.strip()
+    )
 
 
 def _contact(role: str, text: str) -> dict[str, Any]:
@@ -412,7 +470,7 @@ def _next_supplier(form: Form, deps: FormDeps, note: str) -> FormStep:
     missing = _missing_supplier(form, deps)
     if not missing:
         return _propose_supplier(form, deps, (note + "\n" if note else "") + "Ya está todo.")
-    return _ask(form, missing, SUPPLIER_LABELS, note or "Para la solicitud de proveedor")
+    return _ask(form, missing, SUPPLIER_LABELS, note or "Para la solicitud de proveedor:")
 
 
 def _propose_supplier(form: Form, deps: FormDeps, note: str) -> FormStep:
@@ -467,7 +525,8 @@ def _valid_client(
             elif field in CLIENT_LABELS:
                 raw = str(value).strip()
                 if field == "business_type":
-                    raw = _plain(raw).replace(" ", "_")
+                    plain = _plain(raw)
+                    raw = CHOICES["business_type"].get(plain, plain.replace(" ", "_"))
                 parse_details({field: raw}, country_hint=country)
                 good[field] = raw
         except InvalidInput as many:
@@ -494,7 +553,7 @@ def _next_client(form: Form, deps: FormDeps, note: str, *, save: bool) -> FormSt
         ]
         uow.rollback()
     if missing and not save:
-        return _ask(form, missing, CLIENT_LABELS, note or "Para completar la ficha")
+        return _ask(form, missing, CLIENT_LABELS, note or "Para completar la ficha:")
     arguments: dict[str, Any] = {"client_id": str(form.target_id)}
     for field, value in form.values.items():
         if field == "billing_address":
@@ -523,9 +582,10 @@ def _next_client(form: Form, deps: FormDeps, note: str, *, save: bool) -> FormSt
 
 def _ask(form: Form, missing: list[str], labels: Mapping[str, str], note: str) -> FormStep:
     asking = tuple(missing[:ASK_AT_ONCE])
-    lines = [note if note.endswith((".", ":")) else f"{note}:"]
+    lines = [note]
     lines.append(
-        f"Me faltan {len(missing)} dato{'s' if len(missing) != 1 else ''}. Dime, por favor:"
+        f"Me falta{'n' if len(missing) != 1 else ''} {len(missing)} "
+        f"dato{'s' if len(missing) != 1 else ''}. Dime, por favor:"
     )
     lines += [f"  • {labels.get(f, f)}" for f in asking]
     lines.append("Responde «campo: valor», una línea por dato (o «guardar borrador» / «cancelar»).")

@@ -174,6 +174,7 @@ TOOL_ES: Final = {
     "edit_credential": "editar una credencial",
     "test_connection": "probar la conexión",
     "add_margin_rule": "añadir una regla de margen",
+    "set_priced_scope": "cambiar lo que tarifica la política",
     "enable_margin_rule": "activar una regla de margen",
     "disable_margin_rule": "desactivar una regla de margen",
     "remove_margin_rule": "eliminar una regla de margen",
@@ -711,6 +712,35 @@ def _issue_credential(text: Text, request: str, _today: date | None) -> Plan | M
     if networks:
         args["ip_allowlist"] = networks
     return Plan("issue_credential", request, client, args, phase="client")
+
+
+_SCOPE: Final = (
+    r"\b(?:tarifa|tarifar|tarifica|tarificar|tarifique|cotiza|cotizar|alcance\s+tarifado|"
+    r"precios?\s+(?:para|de|en))\b"
+)
+
+
+def _priced_scope(text: Text, request: str, _today: date | None) -> Plan | Missing | None:
+    """What the client's policy prices: "tarifica hoteles y traslados en EUR para Viajes Sol"."""
+    found = text.take_all(rf"\b{_PRODUCT}\b")
+    products = list(dict.fromkeys(PRODUCT_WORDS[m.group(0)] for m in found))
+    currencies = _currencies(text)
+    text.take_all(_SCOPE)
+    text.take_all(r"\b(?:la\s+)?politica(?:\s+comercial)?\b|\bsolo\b|\bsus\b|\bcubra\b")
+    client = _remaining_name(text)
+    if client is None:
+        return Missing(f"{ASK_DETAIL} dime de qué cliente es la política.")
+    if not products and not currencies:
+        return Missing(
+            f"{ASK_DETAIL} dime qué productos o monedas tarifica, por ejemplo «tarifica hoteles "
+            "en EUR para Viajes Sol»."
+        )
+    args: dict[str, Any] = {"reason": _reason(request)}
+    if products:
+        args["products"] = products
+    if currencies:
+        args["currencies"] = currencies
+    return Plan("set_priced_scope", request, client, args, phase="client")
 
 
 _EDIT: Final = (
@@ -1309,6 +1339,12 @@ _GO_LIVE_VERBS = (
 
 
 FAMILIES: Final[tuple[Family, ...]] = (
+    Family(
+        "set_priced_scope",
+        (_SCOPE,),
+        _priced_scope,
+        unless=(r"\bmargen\b|\bregla", _CREDENTIAL),
+    ),
     Family(
         "send_supplier_request",
         (_SOLICITUD, _SEND),
@@ -2233,7 +2269,7 @@ def _explain_error(step: Step) -> str:
     if "ip_allowlist" in message:
         lines.append(
             "Una credencial live necesita al menos una IP o red permitida: repite la petición "
-            "con ella, por ejemplo «… desde la IP 203.0.113.10»."
+            "con ella, por ejemplo «… desde la IP 81.45.12.10»."
         )
     lines.append(f"Detalle: «{message}»")
     return "\n".join(lines)

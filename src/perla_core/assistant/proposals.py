@@ -84,8 +84,7 @@ def _label(record: Mapping[str, Any]) -> str:
         value = record.get(key)
         if isinstance(value, str) and value:
             return value
-    client = record.get("client_id")
-    return f"cliente {client}" if client else "registro"
+    return "la política comercial" if "rules" in record else "el registro"
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any], *, label: str) -> tuple[Change, ...]:
@@ -97,9 +96,9 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any], *, label: str) -> 
 
 
 def _scalar(value: Any) -> Any:
-    """``{"value": x}`` (a value object such as an e-mail) is ``x``."""
-    if isinstance(value, Mapping) and set(value) == {"value"}:
-        return value["value"]
+    """``{"value": x}`` or ``{"e164": x}`` (an e-mail, a phone) is ``x``."""
+    if isinstance(value, Mapping) and len(value) == 1 and set(value) & {"value", "e164"}:
+        return next(iter(value.values()))
     return value
 
 
@@ -107,18 +106,20 @@ def _walk(before: Any, after: Any, path: str, label: str, out: list[Change]) -> 
     before, after = _scalar(before), _scalar(after)
     if before == after or (before in (None, "") and after in (None, "", [], {})):
         return
-    if path == "id" or path.endswith(".id"):
+    if path in {"id", "client_id"} or path.endswith(".id"):
         return
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         for key in sorted(set(before) | set(after), key=str):
             sub = f"{path}.{key}" if path else str(key)
             _walk(before.get(key), after.get(key), sub, label, out)
         return
-    if _keyed(before) and _keyed(after):
-        olds = {item["id"]: item for item in before}
-        news = {item["id"]: item for item in after}
+    if ((_keyed(before) or before is None) and _keyed(after)) or (_keyed(before) and after is None):
+        olds = {item["id"]: item for item in before or ()}
+        news = {item["id"]: item for item in after or ()}
         for ident in [*olds, *(i for i in news if i not in olds)]:
-            _walk(olds.get(ident), news.get(ident), f"{path}[{ident}]", label, out)
+            item = news.get(ident) or olds.get(ident) or {}
+            name = item.get("name") if isinstance(item.get("name"), str) else ident
+            _walk(olds.get(ident), news.get(ident), f"{path}[{name}]", label, out)
         return
     if before in (None, [], {}) and isinstance(after, Mapping):
         for key in sorted(after, key=str):

@@ -56,11 +56,13 @@ def applied_text(proposal: Proposal, output: ToolOutput) -> str:
     data = output.data
     extra = ""
     for key, label in (
-        ("client_id", "id del cliente"),
+        ("rule_id", "id de la regla"),
         ("credential_id", "id de la credencial"),
         ("request_id", "id de la solicitud"),
-        ("rule_id", "id de la regla"),
+        ("client_id", "id del cliente"),
     ):
+        if key == "client_id" and proposal.tool != "register_lead":
+            continue
         if data.get(key):
             extra = f" ({label}: {data[key]})"
             break

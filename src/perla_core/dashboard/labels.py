@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Final
 
 AREAS: Final[dict[str, str]] = {
+    "assistant": "Asistente",
     "catalogue": "Catálogo",
     "campaigns": "Campañas",
     "conversations": "WhatsApp",
@@ -20,6 +21,8 @@ AREAS: Final[dict[str, str]] = {
 }
 
 EVENTS: Final[dict[str, str]] = {
+    "assistant.change_applied": "Cambio aplicado desde el asistente",
+    "assistant.change_refused": "Cambio del asistente no aplicado",
     "onboarding.lead_registered": "Nuevo lead registrado",
     "onboarding.lead_status_changed": "Un lead cambió de estado",
     "onboarding.lead_converted": "Un lead pasó a cliente",
