@@ -22,6 +22,7 @@ BENCHES = [
     "campaigns",
     "campaign_sending",
     "assistant_eval",
+    "assistant_heldout",
     "assistant_turn",
 ]
 

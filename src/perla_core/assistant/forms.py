@@ -283,8 +283,9 @@ def answer_form(form: Form, text: str, deps: FormDeps) -> FormStep:
     form = attrs.evolve(form, attempts=form.attempts + 1)
     if form.kind is FormKind.SUPPLIER_REQUEST:
         values, problems = _valid_supplier(answers, form.values)
-        form = attrs.evolve(form, values={**form.values, **values})
-        notes = [f"{SUPPLIER_LABELS.get(f, f)}: {why}" for f, why in problems]
+        merged, dropped = _consistent({**form.values, **values})
+        form = attrs.evolve(form, values=merged)
+        notes = [f"{SUPPLIER_LABELS.get(f, f)}: {why}" for f, why in [*problems, *dropped]]
         if save:
             return _propose_supplier(form, deps, "Guardo la solicitud como borrador.")
         return _next_supplier(form, deps, _problems_text(notes, answers))
@@ -442,6 +443,19 @@ def _valid_supplier(
         else:
             good.update(raw)
     return good, bad
+
+
+def _consistent(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The values without those an answer made invalid (a phone or a tax id read in another
+    country once the country changes), and why each was dropped."""
+    _, errors = read_fields(values, country=values.get("country"))
+    dropped: list[tuple[str, str]] = []
+    for error in errors:
+        field = re.split(r"[.\[]", error.field or "")[0]
+        if field in values and field not in {"name", "country"}:
+            values = {k: v for k, v in values.items() if k != field}
+            dropped.append((field, f"{_why(error)} (vuelve a dármelo)"))
+    return values, dropped
 
 
 def _missing_supplier(form: Form, deps: FormDeps) -> list[str]:

@@ -1998,6 +1998,9 @@ def next_action(plan: Plan, episode: Episode, offered: frozenset[str]) -> Action
             if plan.phase is not None:
                 query["phase"] = plan.phase
             return Call("search_clients", query)
+        shorter = _shorter_name(search)
+        if shorter is not None:
+            return Call("search_clients", {**search.input, "text": shorter})
         picked = _pick_client(plan, search, episode.choices.get("client"))
         if isinstance(picked, Say):
             return picked
@@ -2030,6 +2033,21 @@ def next_action(plan: Plan, episode: Episode, offered: frozenset[str]) -> Action
     return Call(plan.intent, args)
 
 
+MIN_NAME_WORDS: Final = 2
+
+
+def _shorter_name(search: Step) -> str | None:
+    """After a search that found nobody, the name searched without its last word (words left
+    over from the request, "Ñandú Viajes hoy" → "Ñandú Viajes"), while two words remain; the
+    person is then told what was searched last when that finds nobody either."""
+    if search.error is not None or _cards(search.data, "clients"):
+        return None
+    words = str(search.input.get("text", "")).split()
+    if len(words) <= MIN_NAME_WORDS:
+        return None
+    return " ".join(words[:-1]).rstrip(" ,.;:")
+
+
 def _cards(data: Any, key: str) -> list[Mapping[str, Any]]:
     items = data.get(key) if isinstance(data, Mapping) else None
     return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
@@ -2056,7 +2074,8 @@ def _pick_client(plan: Plan, search: Step, choice: str | None) -> Mapping[str, A
     if plan.phase is None:
         who = "ningún cliente ni lead"
     if not clients:
-        return Say(f"No encuentro {who} que coincida con «{plan.client}».")
+        searched = str(search.input.get("text") or plan.client)
+        return Say(f"No encuentro {who} que coincida con «{searched}».")
     if len(clients) == 1:
         return clients[0]
     names = [str(c.get("trade_name") or "") for c in clients]

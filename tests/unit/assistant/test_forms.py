@@ -206,3 +206,57 @@ def test_a_lead_record_is_completed_by_conversation(
     client = get_client(lead, uow, agent)
     assert client.missing_for_conversion() == []
     assert client.legal_name == "Viajes Sol S.L."
+
+
+class Script:
+    """A model that answers from a list (tool calls or text)."""
+
+    def __init__(self, *replies: ModelReply) -> None:
+        self.replies = list(replies)
+
+    def complete(self, request: ModelRequest) -> ModelReply:  # noqa: ARG002 - scripted
+        return self.replies.pop(0) if self.replies else ModelReply("¿Algo más?")
+
+
+def test_a_request_during_a_form_is_answered_and_the_form_keeps_waiting(
+    uow: InMemoryUnitOfWork, clock: FixedClock, ids: SequentialIds, agent: Actor
+) -> None:
+    gather = ToolCall(
+        "toolu_1", "gather_supplier_request", {"name": "Hotel Arts", "city": "Barcelona"}
+    )
+    model = Script(
+        ModelReply("", (gather,), "tool_use"),
+        ModelReply("Hoy no ha pasado nada.", (), "end_turn"),
+    )
+    deps = deps_for(uow, clock, ids, model)
+    conversation = start_conversation(uow, clock, ids, agent)
+    send_message(conversation, "prepara la solicitud del Hotel Arts", agent, deps)
+    before = get_conversation(conversation, uow, agent).form
+
+    turn = send_message(conversation, "resumen de actividad", agent, deps)
+
+    assert turn.reply.startswith("Hoy no ha pasado nada.")
+    assert "Sigo esperando los datos" in turn.reply
+    after = get_conversation(conversation, uow, agent).form
+    assert after == before  # nothing taken as an answer
+    assert after is not None
+    assert "legal_name" not in after.values
+
+
+def test_a_hotel_without_a_country_is_assumed_in_the_home_market_and_said(
+    uow: InMemoryUnitOfWork, clock: FixedClock, ids: SequentialIds, agent: Actor
+) -> None:
+    model = Once("gather_supplier_request", name="Hostal Nuevo", phone="978 60 00 00")
+    deps = deps_for(uow, clock, ids, model)
+    conversation = start_conversation(uow, clock, ids, agent)
+
+    turn = send_message(conversation, "solicitud para el Hostal Nuevo", agent, deps)
+
+    assert "Supongo que el hotel está en ES" in turn.reply
+    form = get_conversation(conversation, uow, agent).form
+    assert form is not None
+    assert form.values["country"] == "ES"
+    assert form.values["phone"] == "978 60 00 00"  # read as a Spanish number
+    changed = send_message(conversation, "país: Portugal", agent, deps)
+    assert "no son válidos" in changed.reply  # the phone is not Portuguese
+    assert get_conversation(conversation, uow, agent).form is not None

@@ -17,6 +17,7 @@ from perla_core.assistant.grammar import (
     ASK_DETAIL,
     ASK_RULE,
     HELP,
+    Missing,
     OfflineAssistantModel,
     Plan,
     choose,
@@ -27,6 +28,7 @@ from perla_core.assistant.grammar import (
     render_policy,
     render_supplier_request,
 )
+from perla_core.kernel.text import fold
 from perla_core.language.ports import (
     ContentBlock,
     ModelMessage,
@@ -842,3 +844,52 @@ def test_a_read_that_ends_the_plan_is_answered_with_its_rendering() -> None:
 
     assert chat.calls == [("match_hotel", {"name": "Hotel Arts", "city": "Barcelona"})]
     assert text.startswith("Sí, lo tenemos: coincidencia segura.\n- Hotel Arts (Barcelona, ES)")
+
+
+@pytest.mark.parametrize(
+    ("text", "client", "args"),
+    [
+        ("tarifica hoteles en EUR para Viajes Sol", "Viajes Sol",
+         {"products": ["hotels"], "currencies": ["EUR"]}),
+        ("la política de Costa Travel tarifica hoteles y traslados en EUR y USD", "Costa Travel",
+         {"products": ["hotels", "transfers"], "currencies": ["EUR", "USD"]}),
+        ("alcance tarifado de Mundo Azul: actividades", "Mundo Azul",
+         {"products": ["activities"]}),
+    ],
+)  # fmt: skip
+def test_what_a_policy_prices_is_read_from_products_and_currencies(
+    text: str, client: str, args: dict[str, Any]
+) -> None:
+    plan = plan_of(text)
+    assert plan.intent == "set_priced_scope"
+    assert plan.client == client
+    assert {k: v for k, v in plan.args.items() if k != "reason"} == args
+    assert plan.args["reason"].endswith(text)
+
+
+def test_a_priced_scope_without_products_or_currencies_is_asked() -> None:
+    assert isinstance(parse_request("tarifica para Viajes Sol", None), Missing)
+
+
+def test_a_name_with_words_left_over_is_searched_again_shorter_until_found() -> None:
+    nandu = card(8, "Ñandú Viajes", phase="lead", status="meeting_held")
+
+    def search(query: Mapping[str, Any]) -> Any:
+        hit = fold(str(query["text"])) == fold("Ñandú Viajes")
+        return {"total": int(hit), "clients": [nandu] if hit else []}
+
+    chat = Chat({"search_clients": search})
+    chat.say("hemos tenido reunión con Ñandú Viajes hoy")
+    texts = [c[1]["text"] for c in chat.calls if c[0] == "search_clients"]
+    assert texts == ["Ñandú Viajes hoy", "Ñandú Viajes"]
+    assert chat.calls[-1] == ("advance_lead", {"client_id": uid(8), "action": "record_meeting"})
+
+    nobody = Chat({"search_clients": lambda _q: {"total": 0, "clients": []}})
+    answer = nobody.say("convierte a Viajes Inexistentes del Norte en cliente")
+    searched = [c[1]["text"] for c in nobody.calls]
+    assert searched == [
+        "Viajes Inexistentes del Norte",
+        "Viajes Inexistentes del",
+        "Viajes Inexistentes",
+    ]
+    assert "«Viajes Inexistentes»" in answer
