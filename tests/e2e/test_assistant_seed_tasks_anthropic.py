@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
 from dependency_injector import providers
+from tests.support.anthropic import MessagesDouble
+from tests.support.hotels import ARTS
 from tests.support.servers import running_server
 
 from perla_adapters.llm.anthropic import AnthropicLanguageModel
@@ -22,27 +23,12 @@ from perla_adapters.llm.simulator import create_messages_simulator
 from perla_core.access.model import Actor, Role
 from perla_core.assistant.engine import TurnResult, send_message
 from perla_core.assistant.services import start_conversation
-from perla_core.hotels.model import HotelRecord
 from perla_core.onboarding.commands import RegisterLead
 from perla_core.onboarding.services import get_client, register_lead
 from perla_entrypoints.container import Container, build_container
 from perla_entrypoints.workers import drain_outbox
 
 ANA = Actor("ana.comercial", Role.AGENT)
-ARTS = HotelRecord.parse(
-    ref="dome:ES-08-0001",
-    source="dome",
-    name="Hotel Arts Barcelona",
-    country="ES",
-    city="Barcelona",
-    address="Carrer de la Marina 19-21",
-    postal_code="08005",
-    latitude=41.3865,
-    longitude=2.1963,
-    phone="+34 932 211 000",
-    stars=5,
-    email="reservas@hotelarts.es",
-)
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +43,14 @@ class World:
     def __init__(self, container: Container, double_url: str, data_dir: Path) -> None:
         self.container = container
         self.data_dir = data_dir
-        self.double = double_url
-        httpx.post(f"{double_url}/_sim/reset", timeout=5).raise_for_status()
+        self.double = MessagesDouble(double_url).reset()
         self.conversation = start_conversation(
             container.uow(), container.clock(), container.ids(), ANA
         )
 
     def say(self, text: str, *steps: dict[str, Any]) -> TurnResult:
         if steps:
-            httpx.post(f"{self.double}/_sim/script", json=list(steps), timeout=5).raise_for_status()
+            self.double.script(*steps)
         return send_message(self.conversation, text, ANA, self.container.assistant())
 
     def propose(self, text: str, *steps: dict[str, Any]) -> TurnResult:
@@ -79,8 +64,7 @@ class World:
         return turn
 
     def bodies(self) -> list[dict[str, Any]]:
-        state = httpx.get(f"{self.double}/_sim/state", timeout=5).json()
-        return [r["body"] for r in state["requests"]]
+        return self.double.bodies()
 
 
 @pytest.fixture

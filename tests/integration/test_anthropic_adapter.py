@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
+from tests.support.anthropic import MessagesDouble
 from tests.support.servers import running_server
 
 from perla_adapters.llm.anthropic import AnthropicInterpreter, AnthropicLanguageModel
@@ -32,17 +32,7 @@ from perla_core.language.tool import INTERPRETATION_SCHEMA, TOOL_NAME
 TIMEOUT = 0.5
 
 
-class Simulator:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def script(self, *steps: dict[str, Any]) -> None:
-        httpx.post(f"{self.base_url}/_sim/script", json=list(steps), timeout=5).raise_for_status()
-
-    def requests(self) -> list[dict[str, Any]]:
-        state = httpx.get(f"{self.base_url}/_sim/state", timeout=5).json()
-        received: list[dict[str, Any]] = state["requests"]
-        return received
+Simulator = MessagesDouble
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +43,7 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture
 def simulator(base_url: str) -> Simulator:
-    httpx.post(f"{base_url}/_sim/reset", timeout=5).raise_for_status()
-    return Simulator(base_url)
+    return Simulator(base_url).reset()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.anthropic import MessagesDouble
 from tests.support.servers import running_server
 
 from perla_adapters.llm.anthropic import AnthropicLanguageModel
@@ -49,24 +50,7 @@ SUPPLIER = ToolSpec(
 TOOLS = (SEARCH, POLICY, SUPPLIER)
 
 
-class Double:
-    """Scripts the double's next answers and reads back the request bodies it received."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def script(self, *steps: dict[str, Any]) -> None:
-        httpx.post(f"{self.base_url}/_sim/script", json=list(steps), timeout=5).raise_for_status()
-
-    def bodies(self) -> list[dict[str, Any]]:
-        state = httpx.get(f"{self.base_url}/_sim/state", timeout=5).json()
-        return [r["body"] for r in state["requests"]]
-
-    def queued(self) -> list[dict[str, Any]]:
-        queued: list[dict[str, Any]] = httpx.get(f"{self.base_url}/_sim/state", timeout=5).json()[
-            "queued"
-        ]
-        return queued
+Double = MessagesDouble
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +61,7 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture
 def double(base_url: str) -> Double:
-    httpx.post(f"{base_url}/_sim/reset", timeout=5).raise_for_status()
-    return Double(base_url)
+    return Double(base_url).reset()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ model as data; whatever it says, it can at most make the model *propose*.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 from uuid import UUID
@@ -56,6 +55,7 @@ from perla_core.kernel.errors import (
     StaleVersion,
 )
 from perla_core.kernel.ports import Clock, IdGenerator, SecretGenerator
+from perla_core.kernel.text import fold
 from perla_core.language.errors import ModelProtocolError, ModelUnavailable
 from perla_core.language.ports import (
     ContentBlock,
@@ -172,9 +172,8 @@ _DECISION_WORDS: Final = 6
 
 
 def _plain(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
+    """Folded (:func:`~perla_core.kernel.text.fold`) with punctuation turned into spaces."""
+    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
 
 
 def decision_of(text: str) -> bool | None:

@@ -14,7 +14,6 @@ value; unlabelled lines that look like an e-mail, an IBAN or a phone go to that 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 from uuid import UUID
@@ -31,6 +30,7 @@ from perla_core.hotels.matching import MatchOutcome
 from perla_core.hotels.services import match_hotel, prefill_fields, query_of
 from perla_core.kernel.errors import InvalidInput, InvalidValue, PerlaError
 from perla_core.kernel.ports import IdGenerator
+from perla_core.kernel.text import fold
 from perla_core.kernel.values import Phone
 from perla_core.onboarding.commands import AddressInput, _address, parse_details
 from perla_core.onboarding.model import BusinessType
@@ -159,8 +159,8 @@ class FormStep:
 
 
 def _plain(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in folded if not unicodedata.combining(c)).strip(" .!¡?¿")
+    """Folded (:func:`~perla_core.kernel.text.fold`), end punctuation left out."""
+    return fold(text).strip(" .!¡?¿")
 
 
 # --- start ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from tests.support.hotels import ARTS
 
 from perla_adapters.memory import (
     FixedClock,
@@ -20,27 +21,11 @@ from perla_core.assistant.catalogue import build_toolbox
 from perla_core.assistant.engine import AssistantDeps, send_message
 from perla_core.assistant.forms import SUPPLIER_LABELS
 from perla_core.assistant.services import get_conversation, start_conversation
-from perla_core.hotels.model import HotelRecord
 from perla_core.language.ports import ModelReply, ModelRequest, ToolCall
 from perla_core.onboarding.commands import RegisterLead
 from perla_core.onboarding.services import get_client, register_lead
 from perla_core.suppliers.ports import SupplierRequestQuery
 from perla_core.suppliers.services import list_supplier_requests
-
-ARTS = HotelRecord.parse(
-    ref="dome:ES-08-0001",
-    source="dome",
-    name="Hotel Arts Barcelona",
-    country="ES",
-    city="Barcelona",
-    address="Carrer de la Marina 19-21",
-    postal_code="08005",
-    latitude=41.3865,
-    longitude=2.1963,
-    phone="+34 932 211 000",
-    stars=5,
-    email="reservas@hotelarts.es",
-)
 
 
 class Once:
