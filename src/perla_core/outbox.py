@@ -9,7 +9,9 @@ message, keyed by the outbox id. Delivery is at least once; handlers are idempot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,6 +24,29 @@ from perla_core.kernel.ports import Clock, IdGenerator
 
 if TYPE_CHECKING:
     from perla_core.uow import UnitOfWork
+
+
+_correlation: ContextVar[str | None] = ContextVar("perla_correlation_id", default=None)
+
+
+def current_correlation_id() -> str | None:
+    """The correlation id of the work running in this context (None outside any)."""
+    return _correlation.get()
+
+
+@contextmanager
+def correlation(correlation_id: str | None) -> Iterator[str | None]:
+    """Run the block under ``correlation_id``; the previous id comes back after it.
+
+    ``None`` keeps the current id (a message written before correlation ids existed)."""
+    if correlation_id is None:
+        yield _correlation.get()
+        return
+    token = _correlation.set(correlation_id)
+    try:
+        yield correlation_id
+    finally:
+        _correlation.reset(token)
 
 
 class OutboxStatus(StrEnum):
@@ -44,6 +69,8 @@ class OutboxMessage:
     attempts: int = 0
     available_at: datetime | None = None
     last_error: str | None = None
+    correlation_id: str | None = None
+    """The id of the request or message whose work wrote this one (logs carry it)."""
 
 
 class OutboxRepository(Protocol):
@@ -51,7 +78,9 @@ class OutboxRepository(Protocol):
 
     def add(self, messages: Iterable[OutboxMessage]) -> None: ...
 
-    def get(self, message_id: UUID) -> OutboxMessage: ...
+    def get(self, message_id: UUID) -> OutboxMessage:
+        """The message, locked against another delivery of it until the transaction ends."""
+        ...
 
     def claim_pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
         """Messages due at ``now``, oldest first, locked against other relays: pending ones,
@@ -112,7 +141,9 @@ class HandlerRegistry:
 
 
 def messages_for(events: Iterable[Any], clock: Clock, ids: IdGenerator) -> list[OutboxMessage]:
+    """One pending message per event, stamped with the current correlation id."""
     now = clock.now()
+    correlation_id = current_correlation_id()
     return [
         OutboxMessage(
             id=ids.new_id(),
@@ -121,6 +152,7 @@ def messages_for(events: Iterable[Any], clock: Clock, ids: IdGenerator) -> list[
             event=e,
             created_at=now,
             available_at=now,
+            correlation_id=correlation_id,
         )
         for e in events
     ]
@@ -158,7 +190,8 @@ def relay_outbox(
         uow.commit()
     for index, message in enumerate(messages):
         try:
-            queue.enqueue(DELIVER_TASK, message_id=str(message.id))
+            with correlation(message.correlation_id):
+                queue.enqueue(DELIVER_TASK, message_id=str(message.id))
         except Exception:
             _release(messages[index:], uow, now)
             raise
@@ -185,27 +218,32 @@ def deliver_outbox_message(
     """Run every handler of a message that has not run yet; returns the handlers run now.
 
     Each handler's success is recorded with the message id in the same transaction as the
-    handler's own writes, so a redelivered message never runs a handler twice. A failing
+    handler's own writes, so a redelivered message never runs a handler twice; two deliveries
+    of one message at once (a worker's retry and the relay's) take turns on the message's lock
+    (:meth:`OutboxRepository.get`), so the second finds the first's records. A failing
     handler puts the message back as pending with a growing delay (failed after
-    :data:`MAX_ATTEMPTS`), and the error is raised for the worker's own retry policy.
+    :data:`MAX_ATTEMPTS`), and the error is raised for the worker's own retry policy. The
+    handlers run under the message's correlation id, so the messages they write keep it.
     """
     ran: list[str] = []
     with uow:
         message = uow.outbox.get(message_id)
         if message.status in (OutboxStatus.DONE, OutboxStatus.FAILED):
             return ran
-        for name, handler in handlers.for_topic(message.topic):
-            if uow.processed.seen(message.id, name):
-                continue
-            try:
-                handler(message.event, message)
-            except Exception as exc:
-                uow.rollback()
-                _record_failure(message, uow, clock, f"{name}: {type(exc).__name__}: {exc}")
-                raise
-            uow.processed.record(message.id, name, clock.now())
-            uow.commit()
-            ran.append(name)
+        with correlation(message.correlation_id):
+            for name, handler in handlers.for_topic(message.topic):
+                if uow.processed.seen(message.id, name):
+                    continue
+                try:
+                    handler(message.event, message)
+                except Exception as exc:
+                    uow.rollback()
+                    _record_failure(message, uow, clock, f"{name}: {type(exc).__name__}: {exc}")
+                    raise
+                uow.processed.record(message.id, name, clock.now())
+                uow.commit()
+                uow.outbox.get(message.id)  # the row's lock again: the commit released it
+                ran.append(name)
         uow.outbox.mark(message.id, OutboxStatus.DONE, attempts=message.attempts + 1)
         uow.commit()
     return ran

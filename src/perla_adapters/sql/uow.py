@@ -71,6 +71,7 @@ from perla_adapters.sql.policies import (
     SqlAlchemyGlobalRulesRepository,
     SqlAlchemyPolicyRepository,
 )
+from perla_adapters.sql.privacy import SqlAlchemyPersonalDataRepository
 from perla_adapters.sql.serialization import (
     api_key_from_row,
     api_key_to_row,
@@ -282,7 +283,15 @@ class SqlAlchemyOutboxRepository:
             self._conn.execute(insert(outbox), rows)
 
     def get(self, message_id: UUID) -> OutboxMessage:
-        row = _first(self._conn, outbox, outbox.c.id == message_id)
+        """The message, its row locked until the transaction ends (``FOR UPDATE``; SQLite
+        serialises writes anyway): a second delivery of the same message (the worker's retry
+        and the relay's, at once) waits for the first and then finds its handlers recorded,
+        instead of running them alongside it. The relay's claim skips a locked row."""
+        row = (
+            self._conn.execute(select(outbox).where(outbox.c.id == message_id).with_for_update())
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("outbox message", message_id)
         return outbox_from_row(row)
@@ -473,6 +482,7 @@ class SqlAlchemyUnitOfWork:
         self.assistant_conversations = SqlAlchemyAssistantConversationRepository(
             conn, self._touched
         )
+        self.personal_data = SqlAlchemyPersonalDataRepository(conn)
 
     def commit(self) -> None:
         conn = self._open()

@@ -37,6 +37,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandler, ExceptionHandlersMap
+from sqlalchemy import exc as sa_exc
 
 from perla_core.credentials.golive import GoLiveRefused
 from perla_core.credentials.model import CredentialRefused
@@ -276,6 +277,35 @@ def not_ready(request: Request[Any, Any, Any], exc: NotReady) -> Response[dict[s
     )
 
 
+def database_unavailable(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    """The database did not answer: 503 ``database_unavailable`` with ``Retry-After``.
+
+    What a database that is down, restarting or out of connections raises: SQLAlchemy's
+    ``OperationalError`` / ``InterfaceError`` (the server closed or refused the connection)
+    and ``TimeoutError`` (the pool waited in vain).
+
+    Logged as a warning with the error's class only (its text may carry the connection's
+    address); the body says nothing of the driver. Nothing was committed by this request
+    unless the connection broke during the commit itself, so the client retries.
+    """
+    log.warning(
+        "database_unavailable",
+        method=request.method,
+        path=request.url.path,
+        error_type=type(exc).__name__,
+    )
+    return problem(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "database_unavailable",
+        "Service unavailable",
+        "the database is not answering right now; try again in a few seconds",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def invalid_value(request: Request[Any, Any, Any], exc: InvalidValue) -> Response[dict[str, Any]]:
     """422, but 413 for a message refused for its size (``reason`` ``oversize``)."""
     if exc.details.get("reason") == "oversize":
@@ -334,5 +364,9 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     MethodNotAllowedException: http_error,  # 405
     HTTPException: http_error,  # 413 over max_body_bytes, other client errors
     NotReady: not_ready,  # 503 with Retry-After
+    # the database down or restarting, or the pool exhausted: 503 with Retry-After
+    sa_exc.OperationalError: database_unavailable,
+    sa_exc.InterfaceError: database_unavailable,
+    sa_exc.TimeoutError: database_unavailable,
     Exception: internal_error,  # 500, logged, nothing of it shown
 }
