@@ -8,6 +8,7 @@ versions.
 from __future__ import annotations
 
 import os
+import shutil
 
 import nox
 
@@ -15,7 +16,7 @@ nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.error_on_missing_interpreters = True
 
-SOURCES = ("src", "tests", "bench", "noxfile.py")
+SOURCES = ("src", "tests", "bench", "scripts", "noxfile.py")
 
 
 @nox.session
@@ -23,6 +24,13 @@ def tests(session: nox.Session) -> None:
     """The whole pytest suite (PostgreSQL and Redis suites fail, not skip, under CI=true)."""
     workers = os.environ.get("PERLA_TEST_WORKERS", "2")
     session.run("pytest", "-n", workers, "--dist", "loadfile", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The long fuzzing run: schemathesis over the whole API on PostgreSQL and every parser of
+    outside data, with many more examples than the bounded run in ``tests`` (tests/fuzz)."""
+    session.run("pytest", "tests/fuzz", *session.posargs, env={"PERLA_FUZZ_LONG": "1"})
 
 
 @nox.session
@@ -43,3 +51,19 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Speed figures, each printed as a ratio against a baseline measured in the same run."""
     session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The docs site: regenerate the configuration reference, then ``mkdocs build --strict``
+    into ``site/`` (offline: no web fonts, no CDN)."""
+    session.run("python", "-m", "scripts.config_reference")
+    session.run("mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """The sdist and the wheel into ``dist/`` (``python -m build``; its isolated build
+    environment is made by uv when uv is there, which is faster than pip)."""
+    installer = ["--installer", "uv"] if os.environ.get("UV") or shutil.which("uv") else []
+    session.run("python", "-m", "build", *installer, "--outdir", "dist", *session.posargs)

@@ -24,6 +24,7 @@ BENCHES = [
     "assistant_eval",
     "assistant_heldout",
     "assistant_turn",
+    "load",
 ]
 
 

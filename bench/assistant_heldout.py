@@ -40,62 +40,62 @@ HELD_OUT: Final[tuple[Case, ...]] = (
         ("¿me enseñas la ficha de Iberia Tours?",),
         (_s("Iberia Tours"), _c("show_client", client_id=IBERIA)),
         "show",
-    ),  # noqa: E501
+    ),
     Case(
         ("quiero ver cómo está Mundo Azul",),
         (_s("Mundo Azul"), _c("show_client", client_id=MUNDO)),
         "show",
-    ),  # noqa: E501
+    ),
     Case(
         ("datos del cliente Hoteles Sur",),
         (_s("Hoteles Sur"), _c("show_client", client_id=HSUR)),
         "show",
-    ),  # noqa: E501
+    ),
     Case(
         ("Costa Travel: ya les llamamos, márcalo",),
         (_s("Costa Travel"), _c("advance_lead", client_id=COSTA, action="mark_contacted")),
         "lead",
-    ),  # noqa: E501
+    ),
     Case(
         ("hemos tenido reunión con Ñandú Viajes hoy",),
         (_s("Ñandú Viajes"), _c("advance_lead", client_id=NANDU, action="record_meeting")),
         "lead",
-    ),  # noqa: E501
+    ),
     Case(
         ("Costa Travel no quiere seguir, dalo por perdido",),
         (_s("Costa Travel"), _c("advance_lead", client_id=COSTA, action="mark_lost")),
         "lead",
-    ),  # noqa: E501
+    ),
     Case(
         ("abre un acceso de prueba para Ñandú Viajes",),
         (_s("Ñandú Viajes"), _c("grant_benchmark_access", client_id=NANDU)),
         "benchmark",
-    ),  # noqa: E501
+    ),
     Case(
         ("Ñandú Viajes acepta: conviértelo a cliente",),
         (_s("Ñandú Viajes"), _c("convert_lead", client_id=NANDU)),
         "convert",
-    ),  # noqa: E501
+    ),
     Case(
         ("la ficha de Hoteles Sur está revisada, valídala",),
         (_s("Hoteles Sur"), _c("advance_client", client_id=HSUR, action="validate_record")),
         "client",
-    ),  # noqa: E501
+    ),
     Case(
         ("arranca el onboarding con Hoteles Sur",),
         (_s("Hoteles Sur"), _c("advance_client", client_id=HSUR, action="start_onboarding")),
         "client",
-    ),  # noqa: E501
+    ),
     Case(
         ("Mundo Azul ya puede salir a producción",),
         (_s("Mundo Azul"), _c("go_live", client_id=MUNDO)),
         "go live",
-    ),  # noqa: E501
+    ),
     Case(
         ("nuevo lead: Sendero Viajes, de Portugal, email info@sendero.pt",),
         (_c("register_lead", trade_name="Sendero Viajes", country="PT", email="info@sendero.pt"),),
         "lead",
-    ),  # noqa: E501
+    ),
     Case(
         ("da de alta un lead llamado Atlántica Tours en España con el correo hola@atlantica.es",),
         (
@@ -107,7 +107,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             ),
         ),
         "lead",
-    ),  # noqa: E501
+    ),
     Case(
         ("necesito una credencial de pruebas para Mundo Azul con hoteles",),
         (
@@ -115,10 +115,11 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("issue_credential", client_id=MUNDO, environment="test", products=["hotels"]),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         (
-            "genera credenciales live para Hoteles Sur con actividades en USD desde la IP 81.45.12.10",
+            "genera credenciales live para Hoteles Sur con actividades en USD "
+            "desde la IP 81.45.12.10",
         ),
         (
             _s("Hoteles Sur"),
@@ -132,7 +133,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             ),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         ("suspende el acceso de test de Iberia Tours",),
         (
@@ -141,7 +142,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("suspend_credential", credential_id=_id(602)),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         ("vuelve a activar la credencial suspendida de Iberia Tours",),
         (
@@ -150,7 +151,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("reactivate_credential", credential_id=_id(603)),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         ("genera un secreto nuevo para la credencial de test de Mundo Azul",),
         (
@@ -159,7 +160,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("rotate_credential_secret", credential_id=_id(701)),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         ("comprueba la conexión de la credencial de test de Mundo Azul",),
         (
@@ -168,7 +169,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("test_connection", credential_id=_id(701)),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         ("revoca la credencial de test de Iberia Tours, ya no la usan",),
         (
@@ -177,7 +178,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("revoke_credential", credential_id=_id(602)),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         ("pon a 200 peticiones por minuto la credencial live de Iberia Tours",),
         (
@@ -186,17 +187,17 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("edit_credential", credential_id=_id(601), rate_limit_per_minute=200),
         ),
         "credential",
-    ),  # noqa: E501
+    ),
     Case(
         ("¿qué reglas de margen tiene Iberia Tours?",),
         (_s("Iberia Tours"), _c("show_policy", client_id=IBERIA)),
         "policy",
-    ),  # noqa: E501
+    ),
     Case(
         ("política comercial de Mundo Azul",),
         (_s("Mundo Azul"), _c("show_policy", client_id=MUNDO)),
         "policy",
-    ),  # noqa: E501
+    ),
     Case(
         ("añade un margen del 15% a Mundo Azul para el canal B2B del 1/3 al 31/5",),
         (
@@ -204,7 +205,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("add_margin_rule", client_id=MUNDO, kind="percent", value="15", channels=["B2B"]),
         ),
         "margin",
-    ),  # noqa: E501
+    ),
     Case(
         ("para Hoteles Sur, margen 7% en hoteles de Madrid del 1/10 al 30/11",),
         (
@@ -212,7 +213,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("add_margin_rule", client_id=HSUR, kind="percent", value="7", hotels=["Madrid"]),
         ),
         "margin",
-    ),  # noqa: E501
+    ),
     Case(
         ("apaga la regla Base B2B de Iberia Tours",),
         (
@@ -221,7 +222,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("disable_margin_rule", client_id=IBERIA, rule_id=_id(903)),
         ),
         "rule",
-    ),  # noqa: E501
+    ),
     Case(
         ("reactiva la regla Invierno de Iberia Tours",),
         (
@@ -230,7 +231,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("enable_margin_rule", client_id=IBERIA, rule_id=_id(902)),
         ),
         "rule",
-    ),  # noqa: E501
+    ),
     Case(
         ("borra la regla Verano BCN de Iberia Tours",),
         (
@@ -239,7 +240,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("remove_margin_rule", client_id=IBERIA, rule_id=_id(901)),
         ),
         "rule",
-    ),  # noqa: E501
+    ),
     Case(
         ("Hoteles Sur tarifica hoteles y actividades en EUR",),
         (
@@ -252,53 +253,53 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             ),
         ),
         "scope",
-    ),  # noqa: E501
+    ),
     Case(
         ("¿trabajamos ya con el Hotel Alfonso XIII en Sevilla?",),
         (_c("match_hotel", name="Hotel Alfonso XIII", city="Sevilla"),),
         "hotel",
-    ),  # noqa: E501
+    ),
     Case(
         ("busca el Hotel Arts en Barcelona entre los proveedores",),
         (_c("match_hotel", name="Hotel Arts", city="Barcelona"),),
         "hotel",
-    ),  # noqa: E501
+    ),
     Case(
         ("quiero dar de alta como proveedor el Hotel Brisa Marina en Málaga",),
         (_c("gather_supplier_request", name="Hotel Brisa Marina", city="Málaga"),),
         "supplier",
-    ),  # noqa: E501
+    ),
     Case(
         ("manda a Proveedores la solicitud del Hotel Sol y Mar",),
         (_c("list_supplier_requests"), _c("send_supplier_request", request_id=_id(802))),
         "supplier",
-    ),  # noqa: E501
+    ),
     Case(
         ("¿qué le falta a la solicitud del Hotel Mar Azul?",),
         (_c("list_supplier_requests"), _c("show_supplier_request", request_id=_id(801))),
         "supplier",
-    ),  # noqa: E501
+    ),
     Case(
         ("enséñame las solicitudes de proveedor en borrador",),
         (_c("list_supplier_requests", status="draft"),),
         "supplier",
-    ),  # noqa: E501
+    ),
     Case(
         ("retira la solicitud del Hostal Luna",),
         (_c("list_supplier_requests"), _c("cancel_supplier_request", request_id=_id(803))),
         "supplier",
-    ),  # noqa: E501
+    ),
     Case(
         ("dame el resumen de actividad de la semana",),
         (_c("activity_summary", days=7),),
         "activity",
-    ),  # noqa: E501
+    ),
     Case(("¿cómo ha ido el último mes?",), (_c("activity_summary", days=30),), "activity"),
     Case(
         ("rellena lo que falta en la ficha de Costa Travel",),
         (_s("Costa Travel"), _c("gather_client_record", client_id=COSTA)),
         "record",
-    ),  # noqa: E501
+    ),
     Case(
         ("cambia el teléfono de Costa Travel a +351 912 000 111",),
         (
@@ -306,7 +307,7 @@ HELD_OUT: Final[tuple[Case, ...]] = (
             _c("update_client_details", client_id=COSTA, phone="+351 912 000 111"),
         ),
         "record",
-    ),  # noqa: E501
+    ),
 )
 
 

@@ -49,7 +49,7 @@ def bare_app(url: str) -> tuple[Litestar, ConnectionPool[psycopg.Connection[Any]
 
 def run() -> list[Figure]:
     with scratch_database() as url:
-        container = build_container(database_url=url, log_level="WARNING")
+        container = build_container(database_url=url, log_level="WARNING", api_rate_limit=0)
         container.storage().migrate()
         clock, ids = container.clock(), container.ids()
         agent = Actor("bench", Role.AGENT)

@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from perla_entrypoints.inquiries_cli import inquiries_app
 from perla_entrypoints.logging import configure_logging
 from perla_entrypoints.metrics_cli import metrics as metrics_command
 from perla_entrypoints.orders_cli import orders_app
+from perla_entrypoints.privacy_cli import privacy_app
 
 app = typer.Typer(
     name="perla",
@@ -45,11 +47,41 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(orders_app, name="orders")
 app.add_typer(financing_app, name="financing")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(privacy_app, name="privacy")
 app.command("metrics")(metrics_command)
 app.command("assistant")(assistant_command)
 
 console = Console()
 err = Console(stderr=True)
+
+
+def package_version() -> str:
+    """The installed perla's version, from the package metadata."""
+    try:
+        return metadata.version("perla")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed as a package)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"perla {package_version()}\n")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print perla's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """perla: PerlaHub onboarding and MICROCOM sales operations."""
 
 
 def _container() -> Container:

@@ -2,17 +2,27 @@
 
 Handler names are stable: they key the idempotency records (``processed_messages``), so a
 renamed handler would run again for messages already handled.
+
+The handlers send through :class:`LoggedMessenger` and :class:`LoggedMailer`, which log each
+send (``whatsapp.sent`` / ``whatsapp.send_failed``, ``mail.sent`` / ``mail.send_failed``); a
+delivery runs under its outbox message's correlation id, so those lines carry the id of the
+request that started the chain (addresses and numbers are masked by the logging setup).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+import structlog
 
 from perla_core import conversations
 from perla_core.answers.catalogue import index_product
 from perla_core.catalogue import events as cat
 from perla_core.credentials import events as cred
 from perla_core.inquiries import delivery as inquiry_delivery
+from perla_core.mail import Mailer, OutgoingEmail
+from perla_core.messaging import Messenger, OutgoingMessage, SentMessage
 from perla_core.onboarding import events as onb
 from perla_core.onboarding import registration, sync
 from perla_core.orders import events as orders_events
@@ -53,9 +63,70 @@ POLICY_TOPICS: tuple[str, ...] = tuple(
 )
 
 
+log = structlog.get_logger("perla.handlers")
+
+
+class LoggedMessenger:
+    """A :class:`Messenger` that logs every send and its outcome (then re-raises)."""
+
+    def __init__(self, inner: Messenger) -> None:
+        self._inner = inner
+
+    def send(
+        self,
+        message: OutgoingMessage,
+        *,
+        to: str,
+        from_: str,
+        external_id: str,
+        last_inbound_at: datetime | None = None,
+    ) -> SentMessage:
+        try:
+            sent = self._inner.send(
+                message,
+                to=to,
+                from_=from_,
+                external_id=external_id,
+                last_inbound_at=last_inbound_at,
+            )
+        except Exception as exc:
+            log.warning(
+                "whatsapp.send_failed", to=to, external_id=external_id, error=type(exc).__name__
+            )
+            raise
+        log.info("whatsapp.sent", to=to, external_id=external_id, provider_id=sent.provider_id)
+        return sent
+
+
+class LoggedMailer:
+    """A :class:`Mailer` that logs every send and its outcome (then re-raises)."""
+
+    def __init__(self, inner: Mailer) -> None:
+        self._inner = inner
+
+    def send(self, email: OutgoingEmail) -> None:
+        try:
+            self._inner.send(email)
+        except Exception as exc:
+            log.warning(
+                "mail.send_failed",
+                to=list(email.recipients),
+                message_id=email.message_id,
+                error=type(exc).__name__,
+            )
+            raise
+        log.info("mail.sent", to=list(email.recipients), message_id=email.message_id)
+
+
 def build_handlers(container: Container) -> HandlerRegistry:
     """The registry of every handler perla runs, bound to the container's ports."""
     uow, clock = container.uow, container.clock
+
+    def mailer() -> Mailer:
+        return LoggedMailer(container.mailer())
+
+    def messenger() -> Messenger:
+        return LoggedMessenger(container.messenger())
 
     def dome_customer(event: Any, _: OutboxMessage) -> None:
         registration.register_in_dome(event.aggregate_id, uow(), container.dome(), clock())
@@ -88,13 +159,13 @@ def build_handlers(container: Container) -> HandlerRegistry:
             event.suppliers_address,
             settings.mail_from,
             uow(),
-            container.mailer(),
+            mailer(),
             clock(),
         )
 
     def whatsapp_send(event: Any, _: OutboxMessage) -> None:
         conversations.send_queued_message(
-            event.aggregate_id, event.message_ref, uow(), container.messenger(), clock()
+            event.aggregate_id, event.message_ref, uow(), messenger(), clock()
         )
 
     def notify_operators(event: Any, _: OutboxMessage) -> None:
@@ -103,8 +174,8 @@ def build_handlers(container: Container) -> HandlerRegistry:
             event.aggregate_id,
             event.handoff_ref,
             uow(),
-            container.mailer(),
-            container.messenger(),
+            mailer(),
+            messenger(),
             clock(),
             operators_email=settings.operators_email,
             operators_whatsapp=settings.operators_whatsapp,
@@ -154,7 +225,7 @@ def build_handlers(container: Container) -> HandlerRegistry:
     return inquiry_delivery.with_inquiry_handlers(
         registry,
         uow=container.uow,
-        mailer=container.mailer,
+        mailer=mailer,
         clock=container.clock,
         ids=container.ids,
         mailbox=container.inquiry_mailbox,

@@ -16,6 +16,7 @@ import structlog
 from perla_core.outbox import RELAY_TASK
 from perla_entrypoints.campaign_handlers import TICK_TASK as CAMPAIGN_TICK_TASK
 from perla_entrypoints.container import Container, settings_of
+from perla_entrypoints.privacy_cli import RETENTION_EVERY, apply_retention
 from perla_entrypoints.workers import (
     EXPIRE_ORDERS_EVERY,
     EXPIRE_ORDERS_TASK,
@@ -80,6 +81,10 @@ def run_scheduler(container: Container, stop: threading.Event) -> None:
         Cadence(SWEEP_TASK, 0, time.monotonic, seconds=SWEEP_AFTER.total_seconds()),
         Cadence(EXPIRE_ORDERS_TASK, 0, time.monotonic, seconds=EXPIRE_ORDERS_EVERY.total_seconds()),
     ]
+    # blanks raw messages past PERLA_RAW_MESSAGE_RETENTION_DAYS, in the scheduler (idempotent)
+    retention = Cadence(
+        "privacy.retention", 0, time.monotonic, seconds=RETENTION_EVERY.total_seconds()
+    )
     log.info("scheduler.started", tick_seconds=interval)
     while not stop.is_set():
         try:
@@ -87,6 +92,11 @@ def run_scheduler(container: Container, stop: threading.Event) -> None:
             for cadence in cadences:
                 if cadence.due():
                     container.task_queue().enqueue(cadence.task)
+            if settings.raw_message_retention_days and retention.due():
+                report = apply_retention(container)
+                log.info(
+                    "privacy.retention", events=report.received_events, messages=report.messages
+                )
         except Exception as exc:  # noqa: BLE001 - an outage must not stop the clock
             log.warning("scheduler.tick_failed", error=f"{type(exc).__name__}: {exc}")
         stop.wait(interval)

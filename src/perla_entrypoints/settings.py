@@ -102,6 +102,21 @@ class Settings:
     """Web-form inquiries accepted per client IP per window (then 429 with Retry-After)."""
     web_form_rate_window_seconds: float = 60.0
     """The web form's rate-limit window."""
+    api_rate_limit: int = 600
+    """Requests accepted per API key per window on ``/api/v1`` (then 429 with Retry-After;
+    0 turns the limit off)."""
+    api_rate_window_seconds: float = 60.0
+    """The API's rate-limit window."""
+    zenvia_webhook_rate_limit: int = 1200
+    """Zenvia webhook events accepted per client IP per window (0 turns the limit off)."""
+    payments_webhook_rate_limit: int = 300
+    """Payment webhook calls accepted per client IP per window (0 turns the limit off)."""
+    webhook_rate_window_seconds: float = 60.0
+    """The webhooks' rate-limit window."""
+    cors_origins: str = ""
+    """Comma-separated origins (``https://app.perlatours.com``) whose browsers may call the API
+    across origins. Empty: no CORS headers at all (only same-origin pages and non-browser
+    clients)."""
     trusted_proxies: str = ""
     """Comma-separated networks of the reverse proxies in front of perla (``10.0.0.0/8``):
     behind them the client's IP is read from ``X-Forwarded-For``, elsewhere it is ignored."""
@@ -220,6 +235,13 @@ class Settings:
     the next day by itself."""
     campaign_recovered_days: int = 30
     """A client who answered counts as recovered when it orders within this many days."""
+    raw_message_retention_days: int = 365
+    """Days raw WhatsApp messages are kept (conversation message texts and webhook payloads);
+    the scheduler blanks older ones once a day (``perla privacy retention`` at once). 0 keeps
+    them (see ``docs/privacy.md``)."""
+    metrics_enabled: bool = True
+    """Serve Prometheus metrics at ``GET /metrics`` (no API key, not in the schema: keep it
+    off the public internet, block it at the proxy). ``false`` removes the route."""
 
     @property
     def effective_database_url(self) -> str:
@@ -280,10 +302,13 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         if field.name not in values:
             continue
         raw = values[field.name]
+        kind = getattr(field.type, "__name__", field.type)
         try:
-            if field.type in ("int", int):
+            if kind == "bool":
+                out[field.name] = _boolean(raw)
+            elif kind == "int":
                 out[field.name] = int(raw)
-            elif field.type in ("float", float):
+            elif kind == "float":
                 out[field.name] = float(raw)
             else:
                 out[field.name] = raw
@@ -296,6 +321,18 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     if "document_store" in out and out["document_store"] not in ("local", "s3"):
         raise InvalidValue("must be local or s3", field="PERLA_DOCUMENT_STORE")
     return out
+
+
+def _boolean(raw: object) -> bool:
+    """``true``/``false`` (also 1/0, yes/no, on/off) from the environment, or a TOML bool."""
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in ("true", "1", "yes", "on"):
+        return True
+    if word in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(word)
 
 
 def _redact(text: str) -> str:

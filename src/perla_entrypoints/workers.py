@@ -1,5 +1,10 @@
 """Dramatiq actors. They are declared on the container's broker by :func:`register_actors`
 (never at import time), take ids and primitives, and are idempotent.
+
+:class:`CorrelationMiddleware` (added with the actors) carries the correlation id across the
+queue: a message enqueued under one (an HTTP request's, an outbox message's) has it in its
+options, and the worker runs the actor under it, bound to structlog's contextvars; a delivery
+then runs each outbox message's handlers under the message's own id.
 """
 
 from __future__ import annotations
@@ -7,7 +12,9 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import dramatiq
@@ -19,10 +26,17 @@ from perla_core.access.model import SYSTEM
 from perla_core.hotels.services import sync_hotels_from_dome
 from perla_core.inquiries.services import send_due_reminders
 from perla_core.orders import sales
-from perla_core.outbox import DELIVER_TASK, RELAY_TASK, deliver_outbox_message, relay_outbox
+from perla_core.outbox import (
+    DELIVER_TASK,
+    RELAY_TASK,
+    current_correlation_id,
+    deliver_outbox_message,
+    relay_outbox,
+)
 from perla_core.policies.services import apply_due_policy_changes
 from perla_entrypoints.campaign_handlers import campaign_actors
 from perla_entrypoints.container import Container, settings_of
+from perla_entrypoints.logging import bound_correlation
 
 log = structlog.get_logger("perla.workers")
 
@@ -36,6 +50,49 @@ EXPIRE_ORDERS_TASK = "expire_idle_orders"
 EXPIRE_ORDERS_EVERY = timedelta(minutes=5)
 SWEEP_AFTER = timedelta(seconds=5)
 """Events waiting longer than this are taken as a lost enqueue and enqueued again."""
+
+CORRELATION_OPTION = "correlation_id"
+
+
+class CorrelationMiddleware(dramatiq.Middleware):
+    """Stamps the current correlation id on enqueued messages and runs each message under
+    the id it carries (a worker thread's binding ends with the message)."""
+
+    def __init__(self) -> None:
+        self._bindings = threading.local()
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: Any, delay: Any) -> None:  # noqa: ARG002 - dramatiq's hook signature
+        current = current_correlation_id()
+        if current is not None:
+            message.options.setdefault(CORRELATION_OPTION, current)
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:  # noqa: ARG002 - dramatiq's hook signature
+        self._unbind()
+        given = message.options.get(CORRELATION_OPTION)
+        if isinstance(given, str) and given:
+            stack = ExitStack()
+            stack.enter_context(bound_correlation(given))
+            self._bindings.stack = stack
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,  # noqa: ARG002 - dramatiq's hook signature
+        message: Any,  # noqa: ARG002
+        *,
+        result: Any = None,  # noqa: ARG002
+        exception: BaseException | None = None,  # noqa: ARG002
+    ) -> None:
+        self._unbind()
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:  # noqa: ARG002 - dramatiq's hook signature
+        self._unbind()
+
+    def _unbind(self) -> None:
+        stack: ExitStack | None = getattr(self._bindings, "stack", None)
+        if stack is not None:
+            self._bindings.stack = None
+            stack.close()
+
 
 _registered: dict[int, dict[str, dramatiq.Actor[..., None]]] = {}
 _lock = threading.Lock()
@@ -79,6 +136,7 @@ def register_actors(container: Container) -> dict[str, dramatiq.Actor[..., None]
         if id(broker) in _registered:
             return _registered[id(broker)]
         settings = settings_of(container)
+        broker.add_middleware(CorrelationMiddleware())
 
         def relay() -> None:
             """Hand due outbox messages to the queue (one delivery message each)."""

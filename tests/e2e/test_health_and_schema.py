@@ -187,6 +187,8 @@ OPERATIONS = {
     ("GET", "/api/v1/assistant/conversations"): "listAssistantConversations",
     ("GET", "/api/v1/assistant/conversations/{conversation_id}"): "getAssistantConversation",
     ("POST", "/api/v1/assistant/conversations/{conversation_id}/messages"): "sendAssistantMessage",
+    ("POST", "/api/v1/privacy/exports"): "exportPersonalData",
+    ("POST", "/api/v1/privacy/erasures"): "erasePersonalData",
 }
 
 

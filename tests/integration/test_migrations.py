@@ -86,7 +86,7 @@ def test_upgrading_an_empty_database_creates_the_schema_at_the_head_revision(
     migrate(engine)
 
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == head_revision() == "0013"
+    assert current_revision(engine) == head_revision() == "0014"
 
 
 def test_the_migrated_schema_matches_the_tables_the_adapters_use(engine: Engine) -> None:
@@ -393,3 +393,17 @@ def test_the_thirteenth_migration_adds_the_assistant_tables_and_its_downgrade_re
     assert not _tables(engine) & ASSISTANT_TABLES
     migrate(engine)
     assert _tables(engine) == TABLES
+
+
+def test_the_fourteenth_migration_adds_the_outbox_correlation_id_and_its_downgrade_drops_it(
+    engine: Engine,
+) -> None:
+    migrate(engine)
+    assert "correlation_id" in {c["name"] for c in inspect(engine).get_columns("outbox")}
+
+    downgrade(engine, "0013")
+
+    assert current_revision(engine) == "0013"
+    assert "correlation_id" not in {c["name"] for c in inspect(engine).get_columns("outbox")}
+    migrate(engine)
+    assert current_revision(engine) == head_revision()

@@ -55,14 +55,31 @@ def read_yaml(
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, RecursionError):
+            problem = "nested too deeply"
         errors.append(FlowError(line, "", f"not valid YAML: {problem}", source=source))
         return None, lines.get, errors
+    inside: set[int] = set()
+    cycles: list[FlowError] = []
 
     def walk(current: yaml.Node | None, path: YamlPath) -> None:
+        if current is None or id(current) in inside:
+            if current is not None:
+                line = current.start_mark.line + 1
+                message = "an alias (*name) refers to a node that contains it"
+                cycles.append(FlowError(line, format_path(path), message, source=source))
+            return
+        inside.add(id(current))
+        try:
+            _walk_children(current, path)
+        finally:
+            inside.discard(id(current))
+
+    def _walk_children(current: yaml.Node, path: YamlPath) -> None:
         if isinstance(current, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in current.value:
@@ -90,7 +107,8 @@ def read_yaml(
     if node is not None:
         lines[()] = node.start_mark.line + 1
         walk(node, ())
-    return data, lines.get, errors
+    # A cyclic tree would send the validation round forever: the first cycle is the error.
+    return (None if cycles else data), lines.get, [*errors, *cycles[:1]]
 
 
 def load_flow_text(

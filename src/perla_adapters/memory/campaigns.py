@@ -19,6 +19,7 @@ from perla_core.campaigns.model import (
 )
 from perla_core.campaigns.ports import Candidate, DormancyQuery, FiledPage
 from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
+from perla_core.privacy.identifiers import suppression_key
 
 Key = tuple[UUID, UUID]
 
@@ -289,8 +290,11 @@ class InMemoryOptOutRegistry:
 
     def is_opted_out(self, contact: str) -> bool:
         key = _key(contact)
+        hashed = suppression_key(key)  # an erased number stays suppressed by its hash
         with self._store.lock:
-            return key in self._pending or key in self._store.campaign_opt_outs
+            return any(
+                k in self._pending or k in self._store.campaign_opt_outs for k in (key, hashed)
+            )
 
     def count(self) -> int:
         with self._store.lock:

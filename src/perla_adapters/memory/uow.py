@@ -52,6 +52,7 @@ from perla_adapters.memory.policies import (
     InMemoryGlobalRulesRepository,
     InMemoryPolicyRepository,
 )
+from perla_adapters.memory.privacy import InMemoryPersonalDataRepository
 from perla_adapters.memory.store import InMemoryStore, Transaction, copy_of
 from perla_adapters.memory.suppliers import InMemorySupplierRequestRepository
 from perla_core.access.model import ApiKey
@@ -369,6 +370,7 @@ class InMemoryUnitOfWork:
         self.opt_outs = InMemoryOptOutRegistry(self.store, self._tx)
         self.dashboard = InMemoryDashboardReader(self.store)
         self.assistant_conversations = InMemoryAssistantConversationRepository(self.store, self._tx)
+        self.personal_data = InMemoryPersonalDataRepository(self.store, self._tx)
 
     def __enter__(self) -> Self:
         self._begin()

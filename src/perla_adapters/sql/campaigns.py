@@ -59,6 +59,7 @@ from perla_core.campaigns.model import (
 )
 from perla_core.campaigns.ports import Candidate, DormancyQuery, FiledPage
 from perla_core.kernel.errors import AlreadyExists, NotFound, StaleVersion
+from perla_core.privacy.identifiers import suppression_key
 
 _R = campaign_recipients
 
@@ -443,7 +444,10 @@ class SqlAlchemyOptOutRegistry:
 
     def is_opted_out(self, contact: str) -> bool:
         key = contact.strip().removeprefix("+")
-        return bool(self._conn.scalar(select(exists().where(campaign_opt_outs.c.contact == key))))
+        keys = (key, suppression_key(key))  # an erased number stays suppressed by its hash
+        return bool(
+            self._conn.scalar(select(exists().where(campaign_opt_outs.c.contact.in_(keys))))
+        )
 
     def count(self) -> int:
         return int(self._conn.scalar(select(func.count()).select_from(campaign_opt_outs)) or 0)

@@ -6,6 +6,8 @@ schema only ever comes from the alembic migrations shipped inside this package.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
+
+from perla_core.kernel.errors import InvalidValue
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -50,7 +54,28 @@ def create_engine_for(url: str, *, pool_size: int = 10) -> Engine:
     # No pre-ping: it costs a round trip per checkout. After a server restart the first
     # statement on a dead connection fails, SQLAlchemy sees a disconnect, invalidates the
     # whole pool, and the next unit of work reconnects (the API answers 503 meanwhile).
-    return create_engine(sa_url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    engine = create_engine(sa_url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_text)
+    return engine
+
+
+def _refuse_nul_text(
+    _conn: Any,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> None:
+    """PostgreSQL's text cannot hold NUL: :class:`InvalidValue` naming the column, not a
+    ``DataError`` (a 500) from the server. Nothing is sent."""
+    for row in parameters if executemany else [parameters]:
+        if not isinstance(row, Mapping):
+            continue
+        for name, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                field = re.sub(r"_\d+$", "", str(name))
+                raise InvalidValue("text cannot contain the NUL character (\\x00)", field=field)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -269,6 +269,7 @@ def outbox_to_row(message: OutboxMessage) -> dict[str, Any]:
         "attempts": message.attempts,
         "available_at": message.available_at,
         "last_error": message.last_error,
+        "correlation_id": message.correlation_id,
     }
 
 
@@ -283,4 +284,5 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         attempts=row["attempts"],
         available_at=row["available_at"],
         last_error=row["last_error"],
+        correlation_id=row["correlation_id"],
     )

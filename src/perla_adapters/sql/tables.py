@@ -161,6 +161,7 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
     Column("available_at", UtcDateTime),
     Column("last_error", Text),
+    Column("correlation_id", String(128)),  # migration 0014
 )
 Index("ix_outbox_aggregate_id", outbox.c.aggregate_id)
 Index("ix_outbox_status_available_at", outbox.c.status, outbox.c.available_at)

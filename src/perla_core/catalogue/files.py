@@ -148,17 +148,25 @@ def read_csv(text: str) -> CatalogueRows:
     lines = text.splitlines()
     head = next((line for line in lines if line.strip()), "")
     delimiter = ";" if head.count(";") > head.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise _file_error("the file is empty") from None
+    except csv.Error as exc:
+        raise _file_error(f"not readable as CSV: {exc}") from None
     rows = CatalogueRows(iter(()))
     columns = _columns(header, rows)
     rows.total = max(sum(1 for line in lines[1:] if line.strip()), 0)
 
+    def records() -> Iterator[list[str]]:
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise _file_error(f"line {reader.line_num} is not readable as CSV: {exc}") from None
+
     def generate() -> Iterator[CatalogueRow]:
-        for record in reader:
+        for record in records():
             line = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue

@@ -333,7 +333,10 @@ def parse_price(
     if errors:
         raise InvalidInput(errors)
     assert value is not None
-    return Price(Money(value, code), valid_from, valid_until)
+    try:
+        return Price(Money(value, code), valid_from, valid_until)
+    except InvalidOperation:
+        raise InvalidValue(f"{amount!r} is too large for a price", field="price") from None
 
 
 def clean_sku(value: object) -> str:

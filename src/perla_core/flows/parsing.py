@@ -301,7 +301,7 @@ class _Parser:
             self.error(path, "a step must be a mapping with a `type`")
             return None
         kind = raw.get("type")
-        if kind not in STEP_KEYS:
+        if not isinstance(kind, str) or kind not in STEP_KEYS:
             self.error(
                 (*path, "type"), f"unknown step type `{kind}`; expected: {', '.join(STEP_KEYS)}"
             )

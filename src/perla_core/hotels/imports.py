@@ -121,7 +121,7 @@ def _generated_ref(fields: dict[str, str | None]) -> str:
     """A ref for a row without one that stays the same when the file is imported again: a
     short hash of its folded name, address, city and country."""
     key = "|".join(fold(fields.get(f) or "") for f in ("name", "address", "city", "country"))
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
+    return hashlib.sha256(key.encode(errors="surrogatepass")).hexdigest()[:12]
 
 
 class _Rows:

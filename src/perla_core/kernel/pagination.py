@@ -12,6 +12,8 @@ from perla_core.kernel.errors import InvalidValue
 T = TypeVar("T")
 
 MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000_000
+"""The largest offset (PostgreSQL casts OFFSET to a 32-bit integer)."""
 
 
 def _limit(value: int) -> int:
@@ -23,6 +25,8 @@ def _limit(value: int) -> int:
 def _offset(value: int) -> int:
     if value < 0:
         raise InvalidValue("offset cannot be negative", field="offset")
+    if value > MAX_OFFSET:
+        raise InvalidValue(f"offset must be at most {MAX_OFFSET}", field="offset")
     return value
 
 

@@ -25,6 +25,8 @@ DEFAULT_UNANSWERED_WINDOW: Final = timedelta(hours=24)
 """How long after a READ message a reply still counts as its answer."""
 DEFAULT_DAYS: Final = 30
 """The period when its first day is not given: this many days up to the last."""
+MAX_WINDOW_HOURS: Final = 8_784
+"""The longest seen-but-unanswered window: a leap year."""
 _MS: Final = Decimal(1000)
 _DAY_MS: Final = 86_400_000
 
@@ -277,6 +279,8 @@ def period_query(
     (at least one)."""
     if window_hours <= 0:
         raise InvalidValue("the window must be at least one hour", field="window")
+    if window_hours > MAX_WINDOW_HOURS:
+        raise InvalidValue(f"the window is at most {MAX_WINDOW_HOURS} hours", field="window")
     last = end or today
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
     return MetricsQuery(first, last, channel, campaign, timedelta(hours=window_hours))

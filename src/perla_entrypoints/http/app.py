@@ -25,12 +25,21 @@ from perla_entrypoints.http.hotels import hotel_routes
 from perla_entrypoints.http.inquiries import inquiry_routes
 from perla_entrypoints.http.leads import LeadController
 from perla_entrypoints.http.metrics import MetricsController
+from perla_entrypoints.http.observability import observability
 from perla_entrypoints.http.openapi import SECURITY, openapi_config
 from perla_entrypoints.http.orders import purchase_routes
 from perla_entrypoints.http.payments import payment_webhook_routes
 from perla_entrypoints.http.policies import CommercialPolicyController, GlobalRulesController
+from perla_entrypoints.http.privacy import PrivacyController
 from perla_entrypoints.http.problems import EXCEPTION_HANDLERS
 from perla_entrypoints.http.public import public_routes
+from perla_entrypoints.http.security import (
+    api_rate_limit,
+    cors_config,
+    payments_webhook_limited,
+    security_headers,
+    zenvia_webhook_limited,
+)
 from perla_entrypoints.http.suppliers import supplier_requests
 from perla_entrypoints.http.webhooks import webhook_routes
 
@@ -49,7 +58,7 @@ def create_app(container: Container) -> Litestar:
     cache = ActorCache(ttl=settings.auth_cache_seconds)
     api = Router(
         path="/",
-        guards=[api_key_guard(cache, uow_factory(container))],
+        guards=[api_key_guard(cache, uow_factory(container)), *api_rate_limit(container)],
         security=SECURITY,
         route_handlers=[
             LeadController,
@@ -69,16 +78,19 @@ def create_app(container: Container) -> Litestar:
             MetricsController,
             campaign_routes(container),
             assistant_routes(container),
+            PrivacyController,
         ],
     )
-    return Litestar(
+    observed_routes, observe = observability(container)
+    app = Litestar(
         route_handlers=[
             health,
             ready,
+            *observed_routes,
             api,
             public_routes(container),
-            webhook_routes(container),
-            payment_webhook_routes(container),
+            zenvia_webhook_limited(container, webhook_routes(container)),
+            payments_webhook_limited(container, payment_webhook_routes(container)),
             document_routes(container),
             *dashboard_routes(container),
             *assistant_page_routes(container),
@@ -86,6 +98,9 @@ def create_app(container: Container) -> Litestar:
         dependencies=dependencies(container, cache, PolicyIndexCache()),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
+        before_send=[security_headers],
+        cors_config=cors_config(settings),
         openapi_config=openapi_config(),
         logging_config=None,
     )
+    return observe(app)

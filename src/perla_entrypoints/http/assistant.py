@@ -33,7 +33,7 @@ from perla_core.assistant.model import (
     Entry,
     proposal_data,
 )
-from perla_core.kernel.pagination import MAX_LIMIT, Page, PageRequest
+from perla_core.kernel.pagination import MAX_LIMIT, MAX_OFFSET, Page, PageRequest
 from perla_entrypoints.container import Container
 from perla_entrypoints.http.dependencies import ActorDep, ClockDep, IdsDep, NewUow
 from perla_entrypoints.http.openapi import LOCATION, NO_STORE, doc, responses
@@ -42,7 +42,7 @@ from perla_entrypoints.http.schemas import StrictBody
 ASSISTANT: Final = "/api/v1/assistant/conversations"
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
 AssistantDepsFactory = SkipValidation[Callable[[], AssistantDeps]]
 """Gives what a turn needs (a fresh unit of work each call)."""
 

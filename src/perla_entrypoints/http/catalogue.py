@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Response, Router, get, put
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, SkipValidation
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Meta, Struct
@@ -293,7 +295,7 @@ class ProductController(Controller):
         description=doc(services.get_product),
         sync_to_thread=True,
         response_headers=[ETAG],
-        responses=responses(401, 404),
+        responses=responses(401, 404, 422),
     )
     def get_product(
         self, sku: FromPath[str], uows: NewUow, clock: ClockDep, rate: RateDep, actor: ActorDep
@@ -309,7 +311,10 @@ class ProductController(Controller):
         sync_to_thread=True,
         status_code=HTTP_200_OK,
         response_headers=[ETAG, LOCATION],
-        responses=WRITE_RESPONSES,
+        responses={
+            **WRITE_RESPONSES,
+            HTTP_201_CREATED: ResponseSpec(ProductOut, description="The product was new: created"),
+        },
     )
     def upsert_product(
         self,
@@ -324,7 +329,9 @@ class ProductController(Controller):
         saved = services.upsert_product(data.to_command(sku), uows(), clock, ids, actor)
         view = services.get_product(saved.sku, uows(), clock, rate, actor)
         if saved.created:
-            return product_response(view, HTTP_201_CREATED, f"{PRODUCTS}/{saved.sku}")
+            return product_response(
+                view, HTTP_201_CREATED, f"{PRODUCTS}/{quote(saved.sku, safe='')}"
+            )
         return product_response(view)
 
     @put(

@@ -21,7 +21,7 @@ from msgspec import Meta, Struct
 from perla_core import conversations as services
 from perla_core.conversations import Conversation, ConversationQuery, Owner
 from perla_core.conversations.model import ConversationMessage, HandoffRecord
-from perla_core.kernel.pagination import MAX_LIMIT, PageRequest
+from perla_core.kernel.pagination import MAX_LIMIT, MAX_OFFSET, PageRequest
 from perla_entrypoints.http.auth import CAN_WRITE
 from perla_entrypoints.http.dependencies import ActorDep, ClockDep, IdsDep, NewUow
 from perla_entrypoints.http.openapi import doc, responses
@@ -31,7 +31,7 @@ CONVERSATIONS = "/api/v1/conversations"
 
 Contact = Annotated[str, Meta(description="The customer's WhatsApp number (5491155550000)")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
 
 # --- requests -------------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ class ConversationController(Controller):
         summary="One conversation with its transcript and handoffs",
         description=doc(services.get_conversation),
         sync_to_thread=True,
-        responses=responses(401, 404),
+        responses=responses(401, 404, 422),
     )
     def get_conversation(
         self, contact: FromPath[Contact], uows: NewUow, actor: ActorDep

@@ -85,7 +85,7 @@ from perla_core.inquiries.values import (
     Reminder,
     ReminderStatus,
 )
-from perla_core.kernel.pagination import MAX_LIMIT, PageRequest
+from perla_core.kernel.pagination import MAX_LIMIT, MAX_OFFSET, PageRequest
 from perla_core.mail.inbound import MAX_INBOUND_BYTES, InboundAttachment, InboundEmail
 from perla_entrypoints.container import Container
 from perla_entrypoints.http.auth import CAN_WRITE
@@ -107,7 +107,7 @@ MailboxDep = SkipValidation[InquiryMailbox]
 """The reservations mailbox perla e-mails guests from (``reservations_email``)."""
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
 Count = Annotated[int, Meta(ge=0)]
 Text = Annotated[str, Meta(description="Plain text; line breaks are kept")]
 
@@ -1094,7 +1094,7 @@ class InboundEmailController(Controller):
         sync_to_thread=True,
         status_code=HTTP_200_OK,
         request_max_body_size=2 * MAX_INBOUND_BYTES,
-        responses=responses(400, 401, 403, 409, 413, 422),
+        responses=responses(400, 401, 403, 409, 413, 415, 422),
     )
     def receive_email(
         self,

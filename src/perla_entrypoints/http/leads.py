@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from perla_core.access.model import Actor
-from perla_core.kernel.pagination import MAX_LIMIT, PageRequest
+from perla_core.kernel.pagination import MAX_LIMIT, MAX_OFFSET, PageRequest
 from perla_core.kernel.ports import Clock
 from perla_core.kernel.values import country_code
 from perla_core.onboarding import services
@@ -44,7 +44,7 @@ LEADS = "/api/v1/leads"
 CLIENTS = "/api/v1/clients"
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
 Text = Annotated[
     str | None,
     QueryParameter(description="Matches names, tax id and e-mail; accents and case ignored"),

@@ -38,7 +38,9 @@ _PROBLEMS: dict[int, str] = {
     404: "Nothing with this id",
     409: "Conflict: an illegal transition, a stale version, a duplicate or conflicting rules",
     413: "The request body is too large",
+    415: "The body's content type is not one the route reads",
     422: "A value or a business rule refused the request; errors names each field",
+    429: "Too many requests from this source; retry after Retry-After",
     502: "Another system (Dome, PerlaHub) answered something perla cannot use",
     503: "A dependency or another system is unavailable; retry after Retry-After",
 }

@@ -83,10 +83,14 @@ Percent = Annotated[
     str | int, Meta(description='A discount from 0 to 100, two decimals at most: "10.5"')
 ]
 ChannelText = Annotated[str, one_of([c.value for c in OrderChannel], "Where the order came from")]
+MAX_ABANDONED_HOURS = 87_600
+"""Ten years: older thresholds reach before the calendar starts."""
 AbandonedAfter = Annotated[
     int | None,
     QueryParameter(
-        ge=1, description="Hours without changes after which an open cart is abandoned (24)"
+        ge=1,
+        le=MAX_ABANDONED_HOURS,
+        description="Hours without changes after which an open cart is abandoned (24)",
     ),
 ]
 

@@ -89,7 +89,7 @@ class PublicInquiryController(Controller):
         description=doc(services.register_web_form_inquiry),
         sync_to_thread=True,
         status_code=HTTP_202_ACCEPTED,
-        responses=responses(400, 413, 422),
+        responses=responses(400, 413, 422, 429),
     )
     def submit(
         self,

@@ -21,7 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from perla_core.hotels.ports import HotelDirectory
-from perla_core.kernel.pagination import MAX_LIMIT, PageRequest
+from perla_core.kernel.pagination import MAX_LIMIT, MAX_OFFSET, PageRequest
 from perla_core.suppliers import services
 from perla_core.suppliers.commands import (
     AcknowledgeSupplierRequest,
@@ -55,7 +55,7 @@ Percent = Annotated[
 ]
 Degrees = Annotated[str | int | float, Meta(description="WGS 84 degrees, e.g. 40.4168")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
 
 # --- requests -------------------------------------------------------------------------------
 
