@@ -118,7 +118,7 @@ def test_the_secret_is_shown_once_and_never_again(
     ]
     for response in responses:
         assert response.status_code == 200, response.text
-        assert "no-store" not in response.headers.get("cache-control", "")
+        # every /api/v1 answer is no-store (http/security.py); none shows the secret again
         for text in (secret, digest(secret)):
             assert text not in response.text
 
