@@ -320,7 +320,7 @@ def _scenario(container: Container, out: Console, rng: random.Random) -> dict[st
     out.print(
         f"[bold green]✓[/] {client.trade_name} is now a [bold]{client.status}[/] client "
         f"(tier {client.estimate.potential_tier if client.estimate else '—'}). "
-        f"{leads} leads and {clients} client in the pipeline; outbox: "
+        f"{leads} leads and {clients} client{'s' if clients != 1 else ''} in the pipeline; outbox: "
         f"{outbox[OutboxStatus.DONE]} delivered, {outbox[OutboxStatus.PENDING]} pending."
     )
     return {
