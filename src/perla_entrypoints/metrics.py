@@ -22,8 +22,7 @@ network or block ``/metrics`` at the proxy), or turn it off with ``PERLA_METRICS
 
 from __future__ import annotations
 
-from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Final
 
@@ -31,116 +30,15 @@ import attrs
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, TextClause, func, or_, select, text
 
-from perla_adapters.memory import InMemoryStore
-from perla_adapters.sql.tables import outbox, processed_messages
-from perla_core.conversations.model import Direction
 from perla_core.inquiries.delivery import EMAIL_HANDLER as INQUIRY_EMAIL_HANDLER
-from perla_core.outbox import OutboxStatus
+from perla_core.metrics.stored import StoredFigures
 from perla_entrypoints.billing_wiring import EMAIL_EXECUTIVES
 
 SUPPLIER_EMAIL_HANDLER: Final = "mail.supplier_request"
 EMAIL_HANDLERS: Final = (SUPPLIER_EMAIL_HANDLER, INQUIRY_EMAIL_HANDLER, EMAIL_EXECUTIVES)
 """The outbox handlers that each send one e-mail per run."""
-WHATSAPP_STATUSES: Final = ("queued", "accepted", "sent", "delivered", "read", "failed")
 LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_WAITING: Final = (OutboxStatus.PENDING.value, OutboxStatus.DISPATCHED.value)
-
-
-@attrs.frozen
-class StoredFigures:
-    """The figures read from the database at one scrape."""
-
-    outbox: Mapping[str, int]
-    oldest_waiting_at: datetime | None
-    whatsapp: Mapping[str, int]
-    emails_sent: int
-    emails_failed: int
-
-
-def sql_figures(engine: Engine) -> StoredFigures:
-    """The stored figures of a SQL database (SQLite or PostgreSQL): a few aggregate queries,
-    the WhatsApp statuses read out of the conversations' JSON by the database."""
-    with engine.connect() as conn:
-        by_status = {
-            str(status): int(count)
-            for status, count in conn.execute(
-                select(outbox.c.status, func.count()).group_by(outbox.c.status)
-            )
-        }
-        oldest = conn.execute(
-            select(func.min(outbox.c.created_at)).where(outbox.c.status.in_(_WAITING))
-        ).scalar_one_or_none()
-        sent = conn.execute(
-            select(func.count())
-            .select_from(processed_messages)
-            .where(processed_messages.c.handler.in_(EMAIL_HANDLERS))
-        ).scalar_one()
-        failed = conn.execute(
-            select(func.count())
-            .select_from(outbox)
-            .where(
-                outbox.c.status == OutboxStatus.FAILED.value,
-                or_(*(outbox.c.last_error.like(f"{name}:%") for name in EMAIL_HANDLERS)),
-            )
-        ).scalar_one()
-        whatsapp = {
-            str(status or "queued"): int(count)
-            for status, count in conn.execute(_whatsapp_query(engine.dialect.name))
-        }
-    return StoredFigures(
-        outbox={s.value: by_status.get(s.value, 0) for s in OutboxStatus},
-        oldest_waiting_at=oldest,
-        whatsapp=_whatsapp_counts(whatsapp),
-        emails_sent=int(sent),
-        emails_failed=int(failed),
-    )
-
-
-def _whatsapp_query(dialect: str) -> TextClause:
-    if dialect == "postgresql":
-        return text(
-            "SELECT j.v->>'status' AS status, count(*) FROM conversations c"
-            " CROSS JOIN LATERAL json_array_elements(c.body->'messages') AS j(v)"
-            " WHERE j.v->>'direction' = 'outbound' GROUP BY 1"
-        )
-    return text(
-        "SELECT json_extract(j.value, '$.status') AS status, count(*)"
-        " FROM conversations c, json_each(c.body, '$.messages') AS j"
-        " WHERE json_extract(j.value, '$.direction') = 'outbound' GROUP BY 1"
-    )
-
-
-def memory_figures(store: InMemoryStore) -> StoredFigures:
-    """The same figures over the in-memory store (the reference computation)."""
-    with store.lock:
-        messages = list(store.outbox.values())
-        processed = list(store.processed)
-        conversations = list(store.conversations.values())
-    waiting = [m.created_at for m in messages if m.status.value in _WAITING]
-    whatsapp = Tally(
-        m.status.value if m.status is not None else "queued"
-        for c in conversations
-        for m in c.messages
-        if m.direction is Direction.OUTBOUND
-    )
-    return StoredFigures(
-        outbox={s.value: sum(1 for m in messages if m.status is s) for s in OutboxStatus},
-        oldest_waiting_at=min(waiting, default=None),
-        whatsapp=_whatsapp_counts(whatsapp),
-        emails_sent=sum(1 for _, handler in processed if handler in EMAIL_HANDLERS),
-        emails_failed=sum(
-            1
-            for m in messages
-            if m.status is OutboxStatus.FAILED
-            and (m.last_error or "").startswith(tuple(f"{name}:" for name in EMAIL_HANDLERS))
-        ),
-    )
-
-
-def _whatsapp_counts(counts: Mapping[str, int]) -> dict[str, int]:
-    return {status: counts.get(status, 0) for status in WHATSAPP_STATUSES}
 
 
 class StoredFiguresCollector(Collector):

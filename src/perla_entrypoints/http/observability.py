@@ -29,15 +29,12 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import generate_latest
 
+from perla_adapters.memory.operations import memory_figures
+from perla_adapters.sql.operations import sql_figures
+from perla_core.metrics.stored import StoredFigures
 from perla_entrypoints.container import Container, MemoryStorage, SqlStorage, settings_of
 from perla_entrypoints.logging import bound_correlation
-from perla_entrypoints.metrics import (
-    HttpMetrics,
-    StoredFigures,
-    build_metrics,
-    memory_figures,
-    sql_figures,
-)
+from perla_entrypoints.metrics import EMAIL_HANDLERS, HttpMetrics, build_metrics
 
 REQUEST_ID_HEADER: Final = "X-Request-ID"
 METRICS_PATH: Final = "/metrics"
@@ -118,9 +115,9 @@ def stored_figures_reader(container: Container) -> Callable[[], StoredFigures]:
     def read() -> StoredFigures:
         storage = container.storage()
         if isinstance(storage, SqlStorage):
-            return sql_figures(storage.engine)
+            return sql_figures(storage.engine, EMAIL_HANDLERS)
         if isinstance(storage, MemoryStorage):
-            return memory_figures(storage.store)
+            return memory_figures(storage.store, EMAIL_HANDLERS)
         raise TypeError(f"no stored figures for {type(storage).__name__}")
 
     return read

@@ -19,6 +19,7 @@ from prometheus_client import generate_latest
 from perla_adapters.dramatiq import QUEUE, DramatiqTaskQueue
 from perla_adapters.memory import FixedClock, InMemoryStore, InMemoryUnitOfWork, SequentialIds
 from perla_core.access.model import Actor, Role
+from perla_core.metrics.stored import StoredFigures
 from perla_core.onboarding.commands import RegisterLead
 from perla_core.onboarding.services import register_lead
 from perla_core.outbox import (
@@ -32,7 +33,7 @@ from perla_core.outbox import (
 )
 from perla_entrypoints.http.observability import request_id_of
 from perla_entrypoints.logging import bound_correlation, configure_logging, mask_pii
-from perla_entrypoints.metrics import StoredFigures, build_metrics
+from perla_entrypoints.metrics import build_metrics
 from perla_entrypoints.workers import CorrelationMiddleware
 
 ADMIN = Actor("test", Role.ADMIN)
