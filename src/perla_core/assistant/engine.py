@@ -224,7 +224,6 @@ class _Turn:
     reply: list[str] = attrs.field(factory=list)
     once: list[str] = attrs.field(factory=list)
     applied: Proposal | None = None
-    events: list[object] = attrs.field(factory=list)
 
     def add(self, kind: EntryKind, text: str = "", data: dict[str, Any] | None = None) -> None:
         entry = Entry(kind, self.deps.clock.now(), text, data or {})
@@ -287,7 +286,6 @@ def _store(turn: _Turn, work: Callable[[UnitOfWork], None] | None = None) -> Tur
     with deps.uow as uow:
         if work is not None:
             work(uow)
-        mine.events.extend(turn.events)
         uow.assistant_conversations.save(mine)  # StaleVersion if another turn saved first
         uow.commit()
     reply = "\n\n".join([*turn.reply, *turn.once])
@@ -329,13 +327,13 @@ def _confirm(turn: _Turn, pending: Proposal) -> TurnResult:
     now = turn.deps.clock.now()
     if outcome.get("stale"):
         conversation.close_proposal(ProposalStatus.STALE, "los datos cambiaron")
-        turn.events.append(_refused(conversation, pending, turn.actor, "stale", now))
+        conversation.record_refused(pending, actor=turn.actor.name, reason="stale", now=now)
         turn.add(EntryKind.DECISION, "", {"proposal_id": str(pending.id), "status": "stale"})
         turn.say(stale_text(pending))
     else:
         reason = str(outcome.get("error", "rechazada"))
         conversation.close_proposal(ProposalStatus.FAILED, reason)
-        turn.events.append(_refused(conversation, pending, turn.actor, reason, now))
+        conversation.record_refused(pending, actor=turn.actor.name, reason=reason, now=now)
         turn.add(EntryKind.DECISION, "", {"proposal_id": str(pending.id), "status": "failed"})
         turn.say(f"No he podido aplicarlo: {reason}. No he cambiado nada.")
     return _store(turn)
@@ -375,14 +373,6 @@ def _apply_and_store(
         uow.commit()
     reply = "\n\n".join([entries[-1].text, *([output.once] if output.once else [])])
     return TurnResult(fresh.id, reply, tuple(entries), None, settled, fresh.version)
-
-
-def _refused(
-    conversation: AssistantConversation, proposal: Proposal, actor: Actor, reason: str, now: Any
-) -> object:
-    from perla_core.assistant.model import ChangeRefused  # noqa: PLC0415
-
-    return ChangeRefused(conversation.id, now, actor.name, proposal.id, proposal.tool, reason)
 
 
 # --- forms ------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
-from uuid import UUID
 
 import attrs
 
@@ -620,10 +619,6 @@ def _propose(
         return FormStep(form, f"{note}\nNo puedo preparar el cambio: {run.error}")
     proposal = proposal_for(tool, arguments, run, ctx, deps.ids.new_id())
     return FormStep(None, note, (tool, proposal))
-
-
-def target_of(form: Form) -> UUID | None:
-    return form.target_id
 
 
 __all__ = ["FormDeps", "FormStep", "answer_form", "start_form"]
